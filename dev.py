@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Helpportal's two commands, for a fresh machine with only python3.
+
+    python3 dev.py run     set up, then serve the site on http://127.0.0.1:8000/
+    python3 dev.py test    set up, then run the whole test suite
+
+Set-up is idempotent: a virtual environment in .venv, the locked dependencies
+(requirements/*.txt, installed with --require-hashes), migrations, and demo content for `run`.
+`test` uses PostgreSQL and Redis when they answer (DATABASE_URL / REDIS_URL, or the usual local
+ports) and says plainly which suites it skipped when they do not.
+"""
+
+import hashlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpportal"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def ensure_venv(lock: str) -> None:
+    """Create .venv and install the lock file, unless this exact lock is installed already."""
+    lock_path = ROOT / "requirements" / lock
+    digest = hashlib.sha256(lock_path.read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{lock}-{digest}"
+    if stamp.exists():
+        return
+    if not PYTHON.exists():
+        say(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    say(f"installing requirements/{lock} (pinned, with hashes)")
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--require-hashes", "--no-deps", "-r", str(lock_path)],
+        check=True,
+    )
+    for old in VENV.glob(f".installed-{lock}-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def manage(*args: str, env: dict | None = None) -> None:
+    subprocess.run([str(PYTHON), str(ROOT / "manage.py"), *args], check=True, env=env)
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+            return True
+    except OSError:
+        return False
+
+
+def run(args: list[str]) -> int:
+    ensure_venv("base.txt")
+    (ROOT / "var").mkdir(exist_ok=True)
+    manage("migrate", "--noinput", "-v", "0")
+    seed = ROOT / "content" / "management" / "commands" / "seed_content.py"
+    if seed.exists():
+        manage("seed_content")
+    address = args[0] if args else "127.0.0.1:8000"
+    say(f"serving on http://{address}/ (Ctrl-C stops it)")
+    os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runserver", address])
+
+
+def test(args: list[str]) -> int:
+    ensure_venv("dev.txt")
+    env = dict(os.environ)
+    require_all = env.get("HELPPORTAL_REQUIRE_ALL") == "1"
+    skipped = []
+
+    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if database_url.startswith("postgres") and reachable(database_url, 5432):
+        env["DATABASE_URL"] = database_url
+        say(f"database: PostgreSQL at {urlsplit(database_url).hostname}")
+    elif "DATABASE_URL" in os.environ and not database_url.startswith("sqlite"):
+        say(f"DATABASE_URL is set but {database_url} does not answer")
+        return 2
+    else:
+        env.pop("DATABASE_URL", None)
+        skipped.append("PostgreSQL suites (marker 'postgres'): no PostgreSQL answers on "
+                       f"{urlsplit(database_url).netloc}; the rest runs on SQLite")
+
+    redis_url = env.get("REDIS_URL") or DEFAULT_REDIS_URL
+    if reachable(redis_url, 6379):
+        env["REDIS_URL"] = redis_url
+        say(f"cache and broker: Redis at {urlsplit(redis_url).netloc}")
+    elif "REDIS_URL" in os.environ:
+        say(f"REDIS_URL is set but {redis_url} does not answer")
+        return 2
+    else:
+        env.pop("REDIS_URL", None)
+        skipped.append("Redis and Celery-worker suites (markers 'redis', 'worker'): no Redis "
+                       f"answers on {urlsplit(redis_url).netloc}")
+
+    if not Path(CHROMIUM).exists():
+        skipped.append(f"browser suites (marker 'browser'): no chromium at {CHROMIUM} "
+                       "(Debian: apt-get install chromium)")
+
+    if skipped and require_all:
+        for reason in skipped:
+            say(f"MISSING {reason}")
+        say("HELPPORTAL_REQUIRE_ALL=1: nothing may be skipped")
+        return 2
+    for reason in skipped:
+        say(f"SKIPPING {reason}")
+
+    # Unit tests run Celery tasks in-process; the worker suites start real workers themselves.
+    env["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    env["CACHE_KEY_PREFIX"] = f"test-{secrets.token_hex(4)}"
+    env.setdefault("CHROMIUM_PATH", CHROMIUM)
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *args], env=env, cwd=ROOT)
+    for reason in skipped:
+        say(f"skipped: {reason}")
+    return result.returncode
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):
+        print("Helpportal needs Python 3.11 or newer.", file=sys.stderr)
+        return 2
+    commands = {"run": run, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        print(__doc__)
+        return 2
+    return commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

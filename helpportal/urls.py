@@ -1,0 +1,20 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("staff/admin/", admin.site.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("content.urls")),
+    prefix_default_language=True,
+)
+
+handler400 = "helpportal.views.bad_request"
+handler403 = "helpportal.views.permission_denied"
+handler404 = "helpportal.views.page_not_found"
+handler500 = "helpportal.views.server_error"

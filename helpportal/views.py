@@ -1,0 +1,83 @@
+"""Site-wide views: health and the translated error pages."""
+
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from .celery import app as celery_app
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # noqa: BLE001 (any failure means "down")
+        return False
+
+
+def _cache_ok() -> bool:
+    key = f"healthz:{secrets.token_hex(8)}"
+    try:
+        cache.set(key, "1", 10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _broker_state() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "in-process"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception:  # noqa: BLE001
+        return "down"
+
+
+@require_safe
+@never_cache
+def healthz(request):
+    checks = {
+        "database": "ok" if _database_ok() else "down",
+        "cache": "ok" if _cache_ok() else "down",
+        "broker": _broker_state(),
+    }
+    healthy = all(value != "down" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def _error(request, status, template):
+    return render(request, template, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "errors/400.html")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "errors/403.html")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "errors/404.html")
+
+
+def server_error(request):
+    return _error(request, 500, "errors/500.html")
+
+
+def csrf_failure(request, reason=""):
+    return _error(request, 403, "errors/403_csrf.html")
