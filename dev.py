@@ -61,7 +61,8 @@ def manage(*args: str, env: dict | None = None) -> None:
 def reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        address = (parts.hostname or "127.0.0.1", parts.port or default_port)
+        with socket.create_connection(address, 2):
             return True
     except OSError:
         return False
@@ -132,7 +133,7 @@ def test(args: list[str]) -> int:
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs on whatever python3 there is)
         print("Helpportal needs Python 3.11 or newer.", file=sys.stderr)
         return 2
     commands = {"run": run, "test": test}

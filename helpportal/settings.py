@@ -63,9 +63,9 @@ SECRET_KEY = envsecret("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "" if not DEBUG else "127.0.0.1,localhost,[::1]")
 
 if not DEBUG:
-    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random value of at least 40 characters when DEBUG is off."
+            "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host(s) when DEBUG is off.")
@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "helpportal.middleware.PrivacyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "helpportal.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,7 +107,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = envstr("ROOT_URLCONF", "helpportal.urls")  # bench/ adds a bare view

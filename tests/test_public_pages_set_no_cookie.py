@@ -1,0 +1,36 @@
+import pytest
+
+from tests.public_urls import all_public_paths
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", all_public_paths())
+def test_a_public_page_answers_200_without_setting_a_cookie(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert not response.cookies
+
+
+@pytest.mark.parametrize("path", all_public_paths())
+def test_a_public_page_never_varies_on_cookie(client, path):
+    # Touching the session adds "Vary: Cookie", which would defeat the shared cache.
+    response = client.get(path)
+    assert "cookie" not in response.headers.get("Vary", "").lower()
+
+
+@pytest.mark.parametrize("path", all_public_paths())
+def test_a_public_page_may_be_cached_by_the_proxy_but_not_kept_fresh_by_the_browser(client, path):
+    cache_control = client.get(path).headers["Cache-Control"]
+    assert "s-maxage=60" in cache_control
+    assert "max-age=0" in cache_control
+    assert "private" not in cache_control
+
+
+def test_the_root_redirects_to_a_language_without_setting_a_cookie(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fi")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/fi/"
+    assert not response.cookies
+    assert "no-store" in response.headers["Cache-Control"]
