@@ -1,0 +1,168 @@
+"""Fixtures for the browser suites: one chromium per session, one context per test.
+
+Every context records each request it makes and aborts any request for a host other than the
+live server's, so no test can reach the network and a page that tries is caught ("foreign
+requests"). Axe runs through `axe_violations`, which returns violations as readable lines.
+"""
+
+import os
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the
+# test database work (flushing between transactional tests) done from the same thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+from collections.abc import Callable, Iterator  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+import pytest  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DEFAULT_VIEWPORT = (1280, 800)
+# Fail fast: every page is local and small.
+TIMEOUT_MS = 15_000
+
+
+@dataclass
+class Visit:
+    """A browser context and its page, with what they asked the network for."""
+
+    context: object
+    page: object
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    blocked_own: list[str] = field(default_factory=list)
+    # Console errors, which include every load the Content Security Policy refused.
+    console_errors: list[str] = field(default_factory=list)
+
+    def other_hosts_asked(self) -> list[str]:
+        """Every request the page made for another host, including any the CSP refused."""
+        own = urlsplit(self.base_url).netloc
+        return [url for url in self.requests if urlsplit(url).netloc != own]
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def goto(self, path: str):
+        response = self.page.goto(self.url(path), wait_until="load")
+        assert response is not None, f"no response for {path}"
+        assert response.status == 200, f"{path} answered {response.status}"
+        return response
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_context(browser, live_server) -> Iterator[Callable[..., Visit]]:
+    """A factory: new_context(javascript=True, viewport=(w, h), block_own_scripts=False).
+
+    `block_own_scripts` aborts the site's own /static/js/ files: a stand-in for JavaScript off
+    where a tool (axe) itself needs JavaScript to run.
+    """
+    base = live_server.url.rstrip("/")
+    own_netloc = urlsplit(base).netloc
+    opened = []
+
+    def factory(
+        javascript: bool = True,
+        viewport: tuple[int, int] = DEFAULT_VIEWPORT,
+        block_own_scripts: bool = False,
+    ) -> Visit:
+        context = browser.new_context(
+            java_script_enabled=javascript,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale="en-GB",
+            service_workers="block",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        opened.append(context)
+        visit = Visit(context=context, page=None, base_url=base)
+
+        context.on("request", lambda request: visit.requests.append(request.url))
+
+        def guard(route):
+            url = route.request.url
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or parts.netloc != own_netloc:
+                visit.foreign_requests.append(url)
+                route.abort("blockedbyclient")
+            elif block_own_scripts and parts.path.startswith("/static/js/"):
+                visit.blocked_own.append(url)
+                route.abort("blockedbyclient")
+            else:
+                route.continue_()
+
+        context.route("**/*", guard)
+        visit.page = context.new_page()
+        visit.page.on(
+            "console",
+            lambda message: (
+                visit.console_errors.append(message.text) if message.type == "error" else None
+            ),
+        )
+        return visit
+
+    yield factory
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def describe_violations(violations: list[dict]) -> list[str]:
+    """One readable block per violation: id, impact, help, and the selectors it hit."""
+    lines = []
+    for violation in violations:
+        targets = [
+            " ".join(str(part) for part in node.get("target", [])) for node in violation["nodes"]
+        ]
+        lines.append(
+            f"{violation['id']} ({violation.get('impact')}): {violation['help']}"
+            f" [{violation.get('helpUrl', '')}]"
+        )
+        for node, target in zip(violation["nodes"], targets, strict=True):
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"    {target}: {summary}")
+    return lines
+
+
+@pytest.fixture
+def axe_violations(axe) -> Callable[[object], list[str]]:
+    """axe_violations(page) -> readable violation lines (empty when axe finds none)."""
+
+    def run(page) -> list[str]:
+        results = axe.run(page)
+        return describe_violations(results.response["violations"])
+
+    return run
