@@ -1,8 +1,23 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+EDITORS_GROUP = "Editors"
+
+
+def ensure_editors_group(sender, using="default", **kwargs):
+    """The Editors group may add, change, delete and view content, and nothing else."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.using(using).get_or_create(name=EDITORS_GROUP)
+    permissions = Permission.objects.using(using).filter(content_type__app_label="content")
+    group.permissions.set(permissions)
 
 
 class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "content"
     verbose_name = _("Content")
+
+    def ready(self):
+        post_migrate.connect(ensure_editors_group, sender=self)

@@ -4,8 +4,14 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("for/<slug:slug>/", views.audience, name="audience"),
+    path("pathways/<slug:key>/", views.pathway, name="pathway"),
+    path("pathways/<slug:key>/<int:number>/", views.step, name="step"),
+    path("self-check/", views.self_check, name="self_check"),
     path("urgent-help/", views.urgent, name="urgent"),
-    path("about/", views.about, name="about"),
-    path("privacy/", views.privacy, name="privacy"),
+    path("for-professionals/", views.professionals, name="professionals"),
+    path("for-professionals/card/", views.card, name="card"),
+    path("about/", views.page, {"key": "about"}, name="about"),
+    path("privacy/", views.page, {"key": "privacy"}, name="privacy"),
+    path("confidentiality/", views.page, {"key": "confidentiality"}, name="confidentiality"),
+    path("browsing-privately/", views.page, {"key": "browsing-privately"}, name="browsing"),
 ]

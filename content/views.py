@@ -1,41 +1,232 @@
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""Public pages. Each view parses the request, asks a selector and renders; nothing more."""
+
+import segno
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.translation import get_language
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods, require_safe
 
 from helpportal.http import public_page
+from stats.services import record
 
-from .audiences import AUDIENCES, BY_SLUG
+from . import selectors
+from .countries import country_name
+from .forms import CountryForm, SelfCheckForm
+from .models import PageText, PathwayText, StepText
+
+RENDER_CACHE_SECONDS = 300
+
+
+def render_public(request, template: str, context_builder) -> object:
+    """Render a page that is the same for every visitor, cached per path and content version.
+
+    `context_builder` runs only on a cache miss. The rendered bytes are kept for a few
+    minutes; a publish bumps the content version, so the next request renders afresh.
+    """
+    key = f"render:{request.path}:{selectors.content_version()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return HttpResponse(cached)
+    context = context_builder()
+    response = render(request, template, context)
+    cache.set(key, response.content, RENDER_CACHE_SECONDS)
+    return response
 
 
 @require_safe
 @public_page
 def home(request):
-    return render(request, "content/home.html", {"audiences": AUDIENCES})
+    language = get_language()
+    return render_public(
+        request,
+        "content/home.html",
+        lambda: {
+            "pathways": selectors.pathway_list(language=language),
+        },
+    )
+
+
+def _pathway_or_404(key: str):
+    view = selectors.pathway_get(key=key, language=get_language())
+    if view is None:
+        raise Http404
+    return view
 
 
 @require_safe
 @public_page
-def audience(request, slug):
-    try:
-        chosen = BY_SLUG[slug]
-    except KeyError:
-        raise Http404 from None
-    return render(request, "content/audience.html", {"audience": chosen, "sensitive": True})
+def pathway(request, key):
+    def build():
+        return {"pathway": _pathway_or_404(key), "sensitive": True}
+
+    return render_public(request, "content/pathway.html", build)
+
+
+@require_safe
+@public_page
+def step(request, key, number):
+    def build():
+        view = _pathway_or_404(key)
+        if not 1 <= number <= len(view.steps):
+            raise Http404
+        return {
+            "pathway": view,
+            "step": view.steps[number - 1],
+            "previous": view.steps[number - 2] if number > 1 else None,
+            "next": view.steps[number] if number < len(view.steps) else None,
+            "sensitive": True,
+        }
+
+    record("pathway_step_reached", pathway=key, language=get_language())
+    return render_public(request, "content/step.html", build)
+
+
+def _page_or_404(key: str):
+    found = selectors.page_get(key=key, language=get_language())
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_safe
+@public_page
+def page(request, key):
+    def build():
+        found_page, text = _page_or_404(key)
+        return {"page": found_page, "text": text, "sensitive": found_page.sensitive}
+
+    return render_public(request, "content/page.html", build)
 
 
 @require_safe
 @public_page
 def urgent(request):
-    return render(request, "content/urgent.html")
+    found_page, text = _page_or_404("urgent-help")
+    countries = [(code, country_name(code)) for code in selectors.helpline_countries()]
+    form = CountryForm(request.GET or None, countries=countries)
+    country = form.cleaned_data["country"] if form.is_valid() else ""
+    helplines = selectors.helpline_list(country=country, language=get_language()) if country else []
+    return render(
+        request,
+        "content/urgent.html",
+        {
+            "page": found_page,
+            "text": text,
+            "sensitive": True,
+            "form": form,
+            "country": country,
+            "country_label": country_name(country) if country else "",
+            "helplines": helplines,
+        },
+    )
+
+
+def _site_address(language: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/{language}/"
 
 
 @require_safe
 @public_page
-def about(request):
-    return render(request, "content/about.html")
+def professionals(request):
+    def build():
+        found_page, text = _page_or_404("professionals")
+        return {"page": found_page, "text": text}
+
+    return render_public(request, "content/professionals.html", build)
 
 
 @require_safe
 @public_page
-def privacy(request):
-    return render(request, "content/privacy.html")
+def card(request):
+    def build():
+        address = _site_address(get_language())
+        qr = segno.make(address, error="m")
+        svg = qr.svg_inline(scale=4, border=2, dark="#1d2330", omitsize=True, title=str(address))
+        return {"address": address, "qr_svg": svg}
+
+    return render_public(request, "content/card.html", build)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+def self_check(request):
+    """The self-check. Answers arrive by POST only and are never stored, logged or cached."""
+    language = get_language()
+    selfcheck = selectors.selfcheck_get(language=language)
+    if selfcheck is None or not selfcheck.questions:
+        raise Http404
+    if request.method != "POST":
+        form = SelfCheckForm(selfcheck=selfcheck)
+        return render(request, "content/selfcheck.html", {"selfcheck": selfcheck, "form": form})
+    form = SelfCheckForm(request.POST, selfcheck=selfcheck)
+    if not form.is_valid():
+        return render(
+            request, "content/selfcheck.html", {"selfcheck": selfcheck, "form": form}, status=400
+        )
+    result = selectors.selfcheck_route(selfcheck=selfcheck, answers=form.cleaned_data)
+    record(
+        "selfcheck_completed",
+        pathway=result.pathway_key or "none",
+        urgent="yes" if result.urgent else "no",
+        language=language,
+    )
+    pathway = (
+        selectors.pathway_get(key=result.pathway_key, language=language)
+        if result.pathway_key
+        else None
+    )
+    return render(
+        request,
+        "content/selfcheck_result.html",
+        {
+            "pathway": pathway,
+            "urgent": result.urgent,
+            "sensitive": True,
+        },
+    )
+
+
+PREVIEW_MODELS = {"pathway": PathwayText, "step": StepText, "page": PageText}
+
+
+@staff_member_required
+@require_safe
+def preview(request, kind, pk):
+    """A draft exactly as a visitor would see it. Staff only; never cached (no-store)."""
+    model = PREVIEW_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    text = get_object_or_404(model, pk=pk)
+    draft = selectors.Shown(fields=text.draft_data(), language=text.language, fallback=False)
+    context = {"preview": True, "sensitive": True}
+    if kind == "page":
+        context.update(page=text.page, text=draft)
+        template = "content/page.html"
+    elif kind == "pathway":
+        view = selectors.pathway_get(key=text.pathway.key, language=text.language)
+        steps = view.steps if view else []
+        context["pathway"] = selectors.PathwayView(pathway=text.pathway, text=draft, steps=steps)
+        template = "content/pathway.html"
+    else:
+        view = selectors.pathway_get(key=text.step.pathway.key, language=text.language)
+        steps = list(view.steps) if view else []
+        number = next((s.number for s in steps if s.step.pk == text.step.pk), len(steps) + 1)
+        shown = selectors.StepView(step=text.step, number=number, text=draft)
+        steps = [shown if s.step.pk == text.step.pk else s for s in steps] or [shown]
+        pathway_text = view.text if view else draft
+        context.update(
+            pathway=selectors.PathwayView(
+                pathway=text.step.pathway, text=pathway_text, steps=steps
+            ),
+            step=shown,
+            previous=steps[number - 2] if number > 1 and number - 2 < len(steps) else None,
+            next=steps[number] if number < len(steps) else None,
+        )
+        template = "content/step.html"
+    with translation.override(text.language):
+        return render(request, template, context)

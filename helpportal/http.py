@@ -19,9 +19,7 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.cookies:
-            patch_cache_control(
-                response, public=True, max_age=0, s_maxage=PUBLIC_CACHE_SECONDS
-            )
+            patch_cache_control(response, public=True, max_age=0, s_maxage=PUBLIC_CACHE_SECONDS)
         return response
 
     return wrapper

@@ -71,6 +71,8 @@ if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host(s) when DEBUG is off.")
 
 SITE_NAME = envstr("SITE_NAME", "Helpportal")
+# The public address of the site, printed on the professionals' card and in its QR code.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000")
 # The neutral site the quick-exit button leaves for. The only other host a page may name.
 QUICK_EXIT_URL = envstr("QUICK_EXIT_URL", "https://www.wikipedia.org/")
 # The request header that carries the visitor's address behind a proxy (nginx sets X-Real-IP).
@@ -178,7 +180,9 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "publish-scheduled-content": {"task": "content.tasks.publish_scheduled", "schedule": 60.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

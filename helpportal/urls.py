@@ -2,11 +2,14 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from content.views import preview
+
 from . import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("staff/admin/", admin.site.urls),
+    path("staff/preview/<slug:kind>/<int:pk>/", preview, name="preview"),
 ]
 
 urlpatterns += i18n_patterns(

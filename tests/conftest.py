@@ -36,3 +36,46 @@ def pytest_collection_modifyitems(config, items):
         for marker, reason in missing.items():
             if marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database starts with the seed content, as the site does."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("seed_content", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_content_and_a_clean_cache(request):
+    """Every database test sees the seed content and no rendering cached by another test.
+
+    Transactional tests (live server, browser) empty the tables when they end; the next one
+    loads the seed again.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or DB_FIXTURES & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        yield
+        return
+    from django.core.cache import cache
+
+    from content.models import Pathway
+    from content.seed import seed_content
+
+    request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames
+                            or _is_transactional(request) else "db")
+    if not Pathway.objects.exists():
+        seed_content()
+    cache.clear()
+    yield
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))

@@ -1,24 +1,55 @@
-"""Every public page, by name, for the suites that must check all of them.
+"""Every public page, for the suites that must check all of them.
 
-A test that loops over this list covers a new page as soon as it is listed here; the test
-`test_every_public_url_name_is_listed` fails when a public URL exists that is not.
+Pathways and steps come from the seed files (content/seed/), which the test database is loaded
+with, so a new step or pathway is covered as soon as it is written.
 """
+
+import tomllib
+from pathlib import Path
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from content.audiences import AUDIENCES
-
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+SEED = Path(__file__).resolve().parent.parent / "content" / "seed"
+READING_PAGES = ("home", "urgent", "about", "privacy", "confidentiality", "browsing",
+                 "professionals", "card")
+FORM_PAGES = ("self_check",)
+
+
+def seeded_pathways() -> dict[str, int]:
+    """Pathway key -> number of steps, from the English seed files."""
+    pathways = {}
+    for path in sorted((SEED / "pathways").glob(f"*.{settings.LANGUAGE_CODE}.toml")):
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+        pathways[data["key"]] = len(data["step"])
+    return pathways
+
+
+def reading_paths(language: str) -> list[str]:
+    """Pages that only show something: the same for everyone, no cookie, cacheable."""
+    with translation.override(language):
+        paths = [reverse(name) for name in READING_PAGES]
+        for key, steps in seeded_pathways().items():
+            paths.append(reverse("pathway", args=[key]))
+            paths += [reverse("step", args=[key, number]) for number in range(1, steps + 1)]
+    return paths
+
+
+def form_paths(language: str) -> list[str]:
+    """Pages with a form: they set the CSRF cookie and nothing else, and are never cached."""
+    with translation.override(language):
+        return [reverse(name) for name in FORM_PAGES]
 
 
 def public_paths(language: str) -> list[str]:
-    """The paths of every public GET page in one language."""
-    with translation.override(language):
-        paths = [reverse(name) for name in ("home", "urgent", "about", "privacy")]
-        paths += [reverse("audience", args=[audience.slug]) for audience in AUDIENCES]
-    return paths
+    return reading_paths(language) + form_paths(language)
+
+
+def all_reading_paths() -> list[str]:
+    return [path for code in LANGUAGE_CODES for path in reading_paths(code)]
 
 
 def all_public_paths() -> list[str]:

@@ -1,11 +1,11 @@
 import pytest
 
-from tests.public_urls import all_public_paths
+from tests.public_urls import all_reading_paths, form_paths
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", all_public_paths())
+@pytest.mark.parametrize("path", all_reading_paths())
 def test_a_public_page_answers_200_without_setting_a_cookie(client, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -13,14 +13,14 @@ def test_a_public_page_answers_200_without_setting_a_cookie(client, path):
     assert not response.cookies
 
 
-@pytest.mark.parametrize("path", all_public_paths())
+@pytest.mark.parametrize("path", all_reading_paths())
 def test_a_public_page_never_varies_on_cookie(client, path):
     # Touching the session adds "Vary: Cookie", which would defeat the shared cache.
     response = client.get(path)
     assert "cookie" not in response.headers.get("Vary", "").lower()
 
 
-@pytest.mark.parametrize("path", all_public_paths())
+@pytest.mark.parametrize("path", all_reading_paths())
 def test_a_public_page_may_be_cached_by_the_proxy_but_not_kept_fresh_by_the_browser(client, path):
     cache_control = client.get(path).headers["Cache-Control"]
     assert "s-maxage=60" in cache_control
@@ -34,3 +34,12 @@ def test_the_root_redirects_to_a_language_without_setting_a_cookie(client):
     assert response.headers["Location"] == "/fi/"
     assert not response.cookies
     assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("language", ["en", "fi", "sv"])
+def test_a_form_page_sets_only_the_csrf_cookie_and_is_never_cached(client, settings, language):
+    for path in form_paths(language):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert set(response.cookies) == {settings.CSRF_COOKIE_NAME}
+        assert "no-store" in response.headers["Cache-Control"]

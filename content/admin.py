@@ -1,0 +1,189 @@
+"""The editors' side: texts per language with draft, review, publish, preview and revert."""
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    Helpline,
+    HelplineText,
+    Page,
+    PageText,
+    Pathway,
+    PathwayText,
+    Revision,
+    SelfCheckOption,
+    SelfCheckOptionText,
+    SelfCheckQuestion,
+    SelfCheckQuestionText,
+    SelfCheckText,
+    Status,
+    Step,
+    StepText,
+)
+
+
+class PublishableAdmin(admin.ModelAdmin):
+    preview_kind = ""
+    list_filter = ("language", "status")
+    readonly_fields = ("live_status", "published_at", "preview_link", "revisions")
+    actions = ("submit_for_review", "publish", "unpublish")
+
+    @admin.display(description=_("visitors see"))
+    def live_status(self, obj):
+        if obj.live is None:
+            return _("nothing yet (never published)")
+        if obj.has_unpublished_changes():
+            return _("an older published version; this draft has unpublished changes")
+        return _("this version")
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        if not obj.pk:
+            return "-"
+        url = reverse("preview", args=[self.preview_kind, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview this draft as a visitor"))
+
+    @admin.display(description=_("revisions"))
+    def revisions(self, obj):
+        if not obj.pk:
+            return "-"
+        rows = Revision.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+        )[:20]
+        return (
+            format_html_join(
+                "",
+                '<p><a href="{}">{}</a></p>',
+                ((reverse("admin:content_revision_change", args=[r.pk]), str(r)) for r in rows),
+            )
+            or "-"
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.status == Status.PUBLISHED and obj.live is not None:
+            obj.status = Status.DRAFT  # an edit to a published text is a new draft
+        super().save_model(request, obj, form, change)
+        if not obj.has_unpublished_changes() and obj.live is not None:
+            obj.status = Status.PUBLISHED
+            obj.save(update_fields=["status"])
+
+    @admin.action(description=_("Submit for review (published at 'publish at', if set)"))
+    def submit_for_review(self, request, queryset):
+        for text in queryset:
+            services.text_submit_for_review(text=text, publish_at=text.publish_at)
+        messages.success(request, _("Submitted for review."))
+
+    @admin.action(description=_("Publish now"))
+    def publish(self, request, queryset):
+        for text in queryset:
+            services.text_publish(text=text, user=request.user)
+        messages.success(request, _("Published. Visitors see it within a minute."))
+
+    @admin.action(description=_("Withdraw from visitors"))
+    def unpublish(self, request, queryset):
+        for text in queryset:
+            services.text_unpublish(text=text)
+        messages.success(request, _("Withdrawn."))
+
+
+@admin.register(PathwayText)
+class PathwayTextAdmin(PublishableAdmin):
+    preview_kind = "pathway"
+    list_display = ("__str__", "title", "language", "status", "published_at")
+    search_fields = ("title", "pathway__key")
+
+
+@admin.register(StepText)
+class StepTextAdmin(PublishableAdmin):
+    preview_kind = "step"
+    list_display = ("__str__", "title", "language", "status", "published_at")
+    list_filter = ("language", "status", "step__pathway")
+    search_fields = ("title", "step__key")
+
+
+@admin.register(PageText)
+class PageTextAdmin(PublishableAdmin):
+    preview_kind = "page"
+    list_display = ("__str__", "title", "language", "status", "published_at")
+    search_fields = ("title", "page__key")
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "content_type", "object_id", "created_at", "created_by")
+    list_filter = ("content_type",)
+    readonly_fields = ("content_type", "object_id", "data", "created_at", "created_by")
+    actions = ("revert",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revert to this revision (publishes it again)"))
+    def revert(self, request, queryset):
+        for revision in queryset:
+            services.text_revert(revision=revision, user=request.user)
+        messages.success(request, _("Reverted and published."))
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    extra = 0
+
+
+@admin.register(Pathway)
+class PathwayAdmin(admin.ModelAdmin):
+    list_display = ("key", "audience", "order")
+    inlines = [StepInline]
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ("key", "sensitive")
+
+
+class HelplineTextInline(admin.TabularInline):
+    model = HelplineText
+    extra = 0
+
+
+@admin.register(Helpline)
+class HelplineAdmin(admin.ModelAdmin):
+    list_display = ("key", "country", "phone", "demo", "status", "last_verified")
+    list_filter = ("country", "demo", "status")
+    inlines = [HelplineTextInline]
+
+
+class QuestionTextInline(admin.TabularInline):
+    model = SelfCheckQuestionText
+    extra = 0
+
+
+class OptionInline(admin.TabularInline):
+    model = SelfCheckOption
+    extra = 0
+
+
+@admin.register(SelfCheckQuestion)
+class SelfCheckQuestionAdmin(admin.ModelAdmin):
+    list_display = ("key", "order", "status")
+    inlines = [QuestionTextInline, OptionInline]
+
+
+class OptionTextInline(admin.TabularInline):
+    model = SelfCheckOptionText
+    extra = 0
+
+
+@admin.register(SelfCheckOption)
+class SelfCheckOptionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "pathway", "urgent")
+    inlines = [OptionTextInline]
+
+
+@admin.register(SelfCheckText)
+class SelfCheckTextAdmin(admin.ModelAdmin):
+    list_display = ("language", "title")

@@ -1,0 +1,375 @@
+"""What editors publish: pathways and their steps, pages, helplines and the self-check.
+
+Structure (keys, order, numbers) lives in one row per item; its words live in one row per
+language. Pathway, step and page texts go through the publishing workflow: the editable fields
+are the draft, and `live` holds what visitors see, copied there on publish and kept as a
+revision. A text that has never been published has no `live` and does not exist for visitors.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .sanitize import sanitize_html
+
+LANGUAGE_CHOICES = settings.LANGUAGES
+
+
+class Audience(models.TextChoices):
+    SELF = "self", _("Worried about myself")
+    SOMEONE_ELSE = "someone-else", _("Worried about someone else")
+    PARENTS = "parents", _("Parents and carers")
+    YOUNG_PEOPLE = "young-people", _("Young people")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        """What a visitor may see: texts that have been published and not withdrawn."""
+        return self.filter(live__isnull=False)
+
+
+class Publishable(models.Model):
+    """A text with a draft (its fields) and a published copy (`live`)."""
+
+    PUBLISHED_FIELDS: tuple[str, ...] = ()
+    HTML_FIELDS: tuple[str, ...] = ()
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to publish by hand. A text in review is published at this time."),
+    )
+    live = models.JSONField(_("published version"), null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        for field in self.HTML_FIELDS:
+            setattr(self, field, sanitize_html(getattr(self, field)))
+        super().save(*args, **kwargs)
+
+    def draft_data(self) -> dict:
+        return {field: getattr(self, field) for field in self.PUBLISHED_FIELDS}
+
+    def has_unpublished_changes(self) -> bool:
+        return self.live != self.draft_data()
+
+    def shown(self, field: str) -> str:
+        """The published value of a field, for visitors."""
+        return (self.live or {}).get(field, "")
+
+
+class Pathway(models.Model):
+    key = models.SlugField(_("key"), unique=True)
+    audience = models.CharField(_("audience"), max_length=20, choices=Audience.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("pathway")
+        verbose_name_plural = _("pathways")
+
+    def __str__(self):
+        return self.key
+
+
+class PathwayText(Publishable):
+    PUBLISHED_FIELDS = ("title", "summary", "intro")
+    HTML_FIELDS = ("intro",)
+
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    intro = models.TextField(_("introduction"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pathway", "language"], name="one_pathway_text_per_language"
+            )
+        ]
+        verbose_name = _("pathway text")
+        verbose_name_plural = _("pathway texts")
+
+    def __str__(self):
+        return f"{self.pathway.key} [{self.language}]"
+
+
+class Step(models.Model):
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(_("key"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=3)
+
+    class Meta:
+        ordering = ["pathway", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["pathway", "key"], name="unique_step_key_in_pathway")
+        ]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self):
+        return f"{self.pathway.key}/{self.key}"
+
+
+class StepText(Publishable):
+    PUBLISHED_FIELDS = ("title", "body")
+    HTML_FIELDS = ("body",)
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["step", "language"], name="one_step_text_per_language")
+        ]
+        verbose_name = _("step text")
+        verbose_name_plural = _("step texts")
+
+    def __str__(self):
+        return f"{self.step} [{self.language}]"
+
+
+class Page(models.Model):
+    class Key(models.TextChoices):
+        ABOUT = "about", _("About")
+        PRIVACY = "privacy", _("Privacy")
+        CONFIDENTIALITY = "confidentiality", _("Confidentiality")
+        BROWSING = "browsing-privately", _("Browsing more privately")
+        URGENT = "urgent-help", _("Urgent help")
+        PROFESSIONALS = "professionals", _("For professionals")
+
+    key = models.SlugField(_("key"), unique=True, choices=Key.choices)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("With neutral titles on, a sensitive page has a neutral browser title."),
+    )
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+
+    def __str__(self):
+        return self.key
+
+
+class PageText(Publishable):
+    PUBLISHED_FIELDS = ("title", "summary", "body")
+    HTML_FIELDS = ("body",)
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("body"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "language"], name="one_page_text_per_language")
+        ]
+        verbose_name = _("page text")
+        verbose_name_plural = _("page texts")
+
+    def __str__(self):
+        return f"{self.page.key} [{self.language}]"
+
+
+class Revision(models.Model):
+    """A published version of a text, kept at each publish; revert copies one back."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("content_type", "object_id")
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self):
+        return f"{self.content_type.model} {self.object_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class HelplineQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Helpline(models.Model):
+    key = models.SlugField(_("key"), unique=True)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    web = models.URLField(_("web address"), blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    audiences = models.JSONField(_("audiences"), default=list, blank=True)
+    demo = models.BooleanField(
+        _("demo"), default=False, help_text=_("Shown as 'Demo service: not a real provider'.")
+    )
+    last_verified = models.DateField(_("last verified"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+
+    objects = HelplineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["country", "key"]
+        verbose_name = _("helpline")
+        verbose_name_plural = _("helplines")
+
+    def __str__(self):
+        return self.key
+
+
+class HelplineText(models.Model):
+    helpline = models.ForeignKey(Helpline, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    name = models.CharField(_("name"), max_length=200)
+    hours = models.CharField(_("hours"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["helpline", "language"], name="one_helpline_text_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.helpline.key} [{self.language}]"
+
+
+class SelfCheckQuestionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class SelfCheckQuestion(models.Model):
+    key = models.SlugField(_("key"), unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+
+    objects = SelfCheckQuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("self-check question")
+        verbose_name_plural = _("self-check questions")
+
+    def __str__(self):
+        return self.key
+
+
+class SelfCheckQuestionText(models.Model):
+    question = models.ForeignKey(SelfCheckQuestion, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    text = models.CharField(_("question"), max_length=300)
+    hint = models.CharField(_("hint"), max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "language"], name="one_question_text_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.question_id} [{self.language}]"
+
+
+class SelfCheckOption(models.Model):
+    question = models.ForeignKey(
+        SelfCheckQuestion, on_delete=models.CASCADE, related_name="options"
+    )
+    key = models.SlugField(_("key"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    pathway = models.ForeignKey(
+        Pathway,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("The pathway this answer points to; the first answer with one decides."),
+    )
+    urgent = models.BooleanField(
+        _("urgent"), default=False, help_text=_("This answer puts urgent help first.")
+    )
+
+    class Meta:
+        ordering = ["question", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "key"], name="unique_option_key")
+        ]
+
+    def __str__(self):
+        return f"{self.question.key}={self.key}"
+
+
+class SelfCheckOptionText(models.Model):
+    option = models.ForeignKey(SelfCheckOption, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    text = models.CharField(_("answer"), max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["option", "language"], name="one_option_text_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.option_id} [{self.language}]"
+
+
+class SelfCheckText(models.Model):
+    """The self-check's own title and introduction, per language."""
+
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    intro = models.TextField(_("introduction"), blank=True)
+
+    def __str__(self):
+        return self.language
+
+    def save(self, *args, **kwargs):
+        self.intro = sanitize_html(self.intro)
+        super().save(*args, **kwargs)
+
+
+class ContentVersion(models.Model):
+    """One row whose number goes up at every publish: the key of the rendered-page cache."""
+
+    number = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self):
+        return str(self.number)

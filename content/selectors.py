@@ -1,0 +1,230 @@
+"""Reads for visitors: only published content, in the visitor's language or else English."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+
+from .models import (
+    ContentVersion,
+    Helpline,
+    Page,
+    PageText,
+    Pathway,
+    PathwayText,
+    SelfCheckQuestion,
+    SelfCheckText,
+    Step,
+    StepText,
+)
+
+FALLBACK = settings.LANGUAGE_CODE
+VERSION_KEY = "content-version"
+
+
+def content_version() -> int:
+    """The number every rendered-page cache key carries; it goes up at each publish."""
+    number = cache.get(VERSION_KEY)
+    if number is None:
+        row = ContentVersion.objects.filter(pk=1).first()
+        number = row.number if row else 1
+        cache.set(VERSION_KEY, number, 30)
+    return number
+
+
+def forget_content_version() -> None:
+    cache.delete(VERSION_KEY)
+
+
+@dataclass
+class Shown:
+    """A text as a visitor sees it, and whether it is the English stand-in."""
+
+    fields: dict
+    language: str
+    fallback: bool
+
+    def __getattr__(self, name):
+        try:
+            return self.fields[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _pick(texts, language: str) -> Shown | None:
+    by_language = {text.language: text for text in texts if text.live}
+    for code, fallback in ((language, False), (FALLBACK, language != FALLBACK)):
+        text = by_language.get(code)
+        if text is not None:
+            return Shown(fields=dict(text.live), language=code, fallback=fallback)
+    return None
+
+
+@dataclass
+class StepView:
+    step: Step
+    number: int
+    text: Shown
+
+
+@dataclass
+class PathwayView:
+    pathway: Pathway
+    text: Shown
+    steps: list[StepView] = field(default_factory=list)
+
+    @property
+    def key(self):
+        return self.pathway.key
+
+    @property
+    def total_minutes(self):
+        return sum(step.step.minutes for step in self.steps)
+
+
+def _published_texts(model):
+    return Prefetch("texts", queryset=model.objects.published())
+
+
+def pathway_list(*, language: str) -> list[PathwayView]:
+    views = []
+    for pathway in Pathway.objects.prefetch_related(_published_texts(PathwayText)):
+        text = _pick(pathway.texts.all(), language)
+        if text is not None:
+            views.append(PathwayView(pathway=pathway, text=text))
+    return views
+
+
+def pathway_get(*, key: str, language: str) -> PathwayView | None:
+    pathway = (
+        Pathway.objects.filter(key=key)
+        .prefetch_related(
+            _published_texts(PathwayText),
+            Prefetch("steps", queryset=Step.objects.prefetch_related(_published_texts(StepText))),
+        )
+        .first()
+    )
+    if pathway is None:
+        return None
+    text = _pick(pathway.texts.all(), language)
+    if text is None:
+        return None
+    view = PathwayView(pathway=pathway, text=text)
+    for step in pathway.steps.all():
+        step_text = _pick(step.texts.all(), language)
+        if step_text is not None:
+            view.steps.append(StepView(step=step, number=len(view.steps) + 1, text=step_text))
+    return view
+
+
+def page_get(*, key: str, language: str) -> tuple[Page, Shown] | None:
+    page = Page.objects.filter(key=key).prefetch_related(_published_texts(PageText)).first()
+    if page is None:
+        return None
+    text = _pick(page.texts.all(), language)
+    return (page, text) if text is not None else None
+
+
+@dataclass
+class HelplineView:
+    helpline: Helpline
+    name: str
+    hours: str
+
+
+def helpline_countries() -> list[str]:
+    return sorted(set(Helpline.objects.published().values_list("country", flat=True)))
+
+
+def helpline_list(*, country: str, language: str) -> list[HelplineView]:
+    views = []
+    for helpline in Helpline.objects.published().filter(country=country).prefetch_related("texts"):
+        texts = {text.language: text for text in helpline.texts.all()}
+        text = texts.get(language) or texts.get(FALLBACK)
+        if text is not None:
+            views.append(HelplineView(helpline=helpline, name=text.name, hours=text.hours))
+    return views
+
+
+@dataclass
+class OptionView:
+    key: str
+    text: str
+    pathway_key: str | None
+    urgent: bool
+
+
+@dataclass
+class QuestionView:
+    key: str
+    text: str
+    hint: str
+    options: list[OptionView]
+
+
+@dataclass
+class SelfCheckView:
+    title: str
+    intro: str
+    questions: list[QuestionView]
+    fallback: bool
+
+
+def selfcheck_get(*, language: str) -> SelfCheckView | None:
+    questions = (
+        SelfCheckQuestion.objects.published()
+        .prefetch_related("texts", "options__texts", "options__pathway")
+        .order_by("order", "key")
+    )
+    header = {row.language: row for row in SelfCheckText.objects.all()}
+    chosen = header.get(language) or header.get(FALLBACK)
+    if chosen is None:
+        return None
+    fallback = chosen.language != language
+    views = []
+    for question in questions:
+        texts = {text.language: text for text in question.texts.all()}
+        text = texts.get(language) or texts.get(FALLBACK)
+        if text is None:
+            continue
+        fallback = fallback or text.language != language
+        options = []
+        for option in question.options.all():
+            option_texts = {t.language: t for t in option.texts.all()}
+            option_text = option_texts.get(language) or option_texts.get(FALLBACK)
+            if option_text is None:
+                continue
+            options.append(
+                OptionView(
+                    key=option.key,
+                    text=option_text.text,
+                    urgent=option.urgent,
+                    pathway_key=option.pathway.key if option.pathway else None,
+                )
+            )
+        views.append(
+            QuestionView(key=question.key, text=text.text, hint=text.hint, options=options)
+        )
+    return SelfCheckView(title=chosen.title, intro=chosen.intro, questions=views, fallback=fallback)
+
+
+@dataclass
+class SelfCheckResult:
+    pathway_key: str | None
+    urgent: bool
+
+
+def selfcheck_route(*, selfcheck: SelfCheckView, answers: dict[str, str]) -> SelfCheckResult:
+    """The first chosen answer (in question order) with a pathway names it; any urgent answer
+    puts urgent help first. Answers are already validated against the questions."""
+    pathway_key = None
+    urgent = False
+    for question in selfcheck.questions:
+        chosen = next((o for o in question.options if o.key == answers.get(question.key)), None)
+        if chosen is None:
+            continue
+        if pathway_key is None and chosen.pathway_key:
+            pathway_key = chosen.pathway_key
+        urgent = urgent or chosen.urgent
+    return SelfCheckResult(pathway_key=pathway_key, urgent=urgent)

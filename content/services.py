@@ -1,0 +1,78 @@
+"""Writes of the publishing workflow. Admin actions, tasks and commands all call these."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import ContentVersion, Publishable, Revision, Status
+
+
+def content_version_bump() -> None:
+    """Make every cached rendering stale: called whenever what visitors see changes."""
+    updated = ContentVersion.objects.filter(pk=1).update(number=F("number") + 1)
+    if not updated:
+        ContentVersion.objects.get_or_create(pk=1, defaults={"number": 2})
+    from .selectors import forget_content_version
+
+    forget_content_version()
+
+
+@transaction.atomic
+def text_submit_for_review(*, text: Publishable, publish_at=None) -> Publishable:
+    text.status = Status.REVIEW
+    text.publish_at = publish_at
+    text.save(update_fields=["status", "publish_at", "updated_at"])
+    return text
+
+
+@transaction.atomic
+def text_publish(*, text: Publishable, user=None) -> Publishable:
+    """Copy the draft to what visitors see and keep it as a revision."""
+    text.save()  # sanitise the draft before it goes live
+    data = text.draft_data()
+    text.live = data
+    text.status = Status.PUBLISHED
+    text.published_at = timezone.now()
+    text.publish_at = None
+    text.save(update_fields=["live", "status", "published_at", "publish_at", "updated_at"])
+    Revision.objects.create(
+        content_type=ContentType.objects.get_for_model(text),
+        object_id=text.pk,
+        data=data,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    transaction.on_commit(content_version_bump)
+    return text
+
+
+@transaction.atomic
+def text_unpublish(*, text: Publishable) -> Publishable:
+    text.live = None
+    text.status = Status.DRAFT
+    text.save(update_fields=["live", "status", "updated_at"])
+    transaction.on_commit(content_version_bump)
+    return text
+
+
+@transaction.atomic
+def text_revert(*, revision: Revision, user=None) -> Publishable:
+    """Make an earlier published version the draft and the live text again."""
+    text = revision.target
+    for field, value in revision.data.items():
+        setattr(text, field, value)
+    return text_publish(text=text, user=user)
+
+
+def texts_publish_due(*, now=None) -> int:
+    """Publish every text in review whose publish time has come. Returns how many."""
+    from .models import PageText, PathwayText, StepText
+
+    now = now or timezone.now()
+    count = 0
+    for model in (PathwayText, StepText, PageText):
+        due = model.objects.filter(status=Status.REVIEW, publish_at__lte=now)
+        for text in due.select_for_update(skip_locked=True):
+            text_publish(text=text)
+            count += 1
+    return count
