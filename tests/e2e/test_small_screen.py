@@ -23,7 +23,7 @@ def test_every_public_page_fits_a_small_phone_with_quick_exit_in_view(new_contex
         box = button.bounding_box() if button.is_visible() else None
         if box is None:
             problems.append(f"{path}: quick exit not visible")
-        elif not (0 <= box["x"] and box["x"] + box["width"] <= WIDTH
-                  and 0 <= box["y"] and box["y"] + box["height"] <= HEIGHT):
+        elif not (box["x"] >= 0 and box["x"] + box["width"] <= WIDTH
+                  and box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT):
             problems.append(f"{path}: quick exit not in the first screen: {box}")
     assert problems == []
