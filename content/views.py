@@ -142,12 +142,12 @@ def professionals(request):
 
 @require_safe
 @public_page
-def card(request):
+def card(request, size):
     def build():
         address = _site_address(get_language())
         qr = segno.make(address, error="m")
         svg = qr.svg_inline(scale=4, border=2, dark="#1d2330", omitsize=True, title=str(address))
-        return {"address": address, "qr_svg": svg}
+        return {"address": address, "qr_svg": svg, "size": size}
 
     return render_public(request, "content/card.html", build)
 

@@ -14,7 +14,7 @@ from django.utils import translation
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 SEED = Path(__file__).resolve().parent.parent / "content" / "seed"
 READING_PAGES = ("home", "urgent", "about", "privacy", "confidentiality", "browsing",
-                 "professionals", "card")
+                 "professionals", "card", "card_a6")
 FORM_PAGES = ("self_check",)
 
 

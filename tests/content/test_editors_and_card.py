@@ -35,3 +35,23 @@ def test_an_unknown_country_gets_a_message_not_an_error(client):
     response = client.get("/en/urgent-help/", {"country": "ZZ"})
     assert response.status_code == 200
     assert "We have no helplines listed for that country yet" in response.content.decode()
+
+
+def test_the_card_comes_in_a4_and_a6(client):
+    a4 = client.get("/en/for-professionals/card/").content.decode()
+    a6 = client.get("/en/for-professionals/card/a6/").content.decode()
+    assert "print-a4" in a4 and "print-a6" in a6
+
+
+@pytest.mark.parametrize(("language", "neutral"), [("en", "Information"), ("fi", "Tietoa")])
+def test_sensitive_pages_get_a_neutral_title_when_the_setting_is_on(
+    client, settings, language, neutral
+):
+    path = f"/{language}/pathways/self/1/"
+    assert f"<title>{neutral}</title>" not in client.get(path).content.decode()
+    settings.NEUTRAL_TITLES = True
+    from django.core.cache import cache
+
+    cache.clear()
+    assert f"<title>{neutral}</title>" in client.get(path).content.decode()
+    assert f"<title>{neutral}</title>" not in client.get(f"/{language}/about/").content.decode()
