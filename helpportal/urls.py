@@ -7,6 +7,7 @@ from content.views import preview
 from . import views
 
 urlpatterns = [
+    path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
     path("staff/admin/", admin.site.urls),
     path("staff/preview/<slug:kind>/<int:pk>/", preview, name="preview"),

@@ -5,8 +5,10 @@ import secrets
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_request
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -81,3 +83,12 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return _error(request, 403, "errors/403_csrf.html")
+
+
+@require_safe
+def root(request):
+    """`/` sends a visitor to their browser's language; nothing is stored to remember it."""
+    language = get_language_from_request(request)
+    response = HttpResponseRedirect(f"/{language}/")
+    patch_vary_headers(response, ["Accept-Language"])
+    return response

@@ -1,0 +1,1 @@
+"""Benchmarks: run `python bench/web.py` (see bench/README.md)."""
