@@ -10,7 +10,9 @@ GOOD_KEY = "test-only-5c1f0a9e7b3d2c4f6a8e0b1d3f5a7c9e2b4d6f8a0c"  # only these 
 
 
 def manage(*args, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser suites' own process; a deployment has it not.
+    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"DEBUG": "0", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.org"})
     env.update(env_overrides)
     env = {k: v for k, v in env.items() if v is not None}
