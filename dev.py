@@ -72,9 +72,9 @@ def run(args: list[str]) -> int:
     ensure_venv("base.txt")
     (ROOT / "var").mkdir(exist_ok=True)
     manage("migrate", "--noinput", "-v", "0")
-    seed = ROOT / "content" / "management" / "commands" / "seed_content.py"
-    if seed.exists():
-        manage("seed_content")
+    manage("seed_content")
+    manage("hsds_import", str(ROOT / "referrals" / "seed" / "demo-directory.json"),
+           "--skip-existing")
     address = args[0] if args else "127.0.0.1:8000"
     say(f"serving on http://{address}/ (Ctrl-C stops it)")
     os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runserver", address])

@@ -7,6 +7,7 @@ to start on the development secret key or an empty ALLOWED_HOSTS.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -90,7 +91,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
-    "helpportal",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "helpportal.apps.HelpportalConfig",
     "content",
     "referrals",
     "stats",
@@ -108,7 +113,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "helpportal.sessions.StaffSessionTimeoutMiddleware",
+    "helpportal.sessions.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = envstr("ROOT_URLCONF", "helpportal.urls")  # bench/ adds a bare view
@@ -182,6 +191,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "publish-scheduled-content": {"task": "content.tasks.publish_scheduled", "schedule": 60.0},
+    "purge-audit-log": {"task": "referrals.tasks.purge_audit_log", "schedule": 24 * 60 * 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -314,3 +324,38 @@ LOGGING = {
         "celery": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# Staff sign-in (docs/staff-accounts.md). A password, then a second factor (TOTP, or a
+# single-use backup code) before any page under /staff/. django-axes locks an account by
+# username only, never by address: helpportal.staff.axes_client_ip answers None, and no
+# user agent or access log is kept, so its tables hold usernames and times and nothing else.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "staff:login"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends 30 minutes after the failure that caused it; tries made meanwhile are
+# refused unseen and do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "helpportal.staff.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "helpportal.staff.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# Axes warns when lockout ignores the address; here that is the point (no address is kept),
+# and a username's lockout holds whatever address or user agent the tries come from.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+OTP_TOTP_ISSUER = SITE_NAME
+# The admin never shows a device's key or QR code; a person sets up their own app.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions: signed out after 30 minutes without a request to a staff page, and 12 hours
+# after signing in whatever happens (helpportal/sessions.py).
+STAFF_PATH_PREFIXES = ("/staff/",)
+STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+STAFF_SESSION_MAX_AGE = timedelta(hours=12)

@@ -4,17 +4,24 @@ from django.urls import include, path
 
 from content.views import preview
 
-from . import views
+from . import staff, views
+
+# The admin signs in through the staff sign-in (password, then second factor).
+admin.site.login = staff.admin_login
 
 urlpatterns = [
     path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
+    path("api/hsds/", include("referrals.api_urls")),
+    path("staff/", include("helpportal.staff_urls")),
     path("staff/admin/", admin.site.urls),
+    path("staff/portal/", include("referrals.portal_urls")),
     path("staff/preview/<slug:kind>/<int:pk>/", preview, name="preview"),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include("content.urls")),
+    path("", include("referrals.urls")),
     prefix_default_language=True,
 )
 

@@ -38,6 +38,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+DEMO_DIRECTORY = Path(__file__).resolve().parents[1] / "referrals" / "seed" / "demo-directory.json"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
@@ -48,6 +49,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("seed_content", verbosity=0)
+        call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +73,10 @@ def _seeded_content_and_a_clean_cache(request):
     request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames
                             or _is_transactional(request) else "db")
     if not Pathway.objects.exists():
+        from django.core.management import call_command
+
         seed_content()
+        call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
     cache.clear()
     yield
 

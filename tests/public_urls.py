@@ -14,8 +14,10 @@ from django.utils import translation
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 SEED = Path(__file__).resolve().parent.parent / "content" / "seed"
 READING_PAGES = ("home", "urgent", "about", "privacy", "confidentiality", "browsing",
-                 "professionals", "card", "card_a6")
+                 "professionals", "card", "card_a6", "find_help")
 FORM_PAGES = ("self_check",)
+# A demo service from referrals/seed/demo-directory.json, which the test database holds.
+DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 
 
 def seeded_pathways() -> dict[str, int]:
@@ -32,6 +34,7 @@ def reading_paths(language: str) -> list[str]:
     """Pages that only show something: the same for everyone, no cookie, cacheable."""
     with translation.override(language):
         paths = [reverse(name) for name in READING_PAGES]
+        paths.append(reverse("service_detail", args=[DEMO_SERVICE]))
         for key, steps in seeded_pathways().items():
             paths.append(reverse("pathway", args=[key]))
             paths += [reverse("step", args=[key, number]) for number in range(1, steps + 1)]

@@ -11,6 +11,7 @@ def fail(request):
 urlpatterns = i18n_patterns(
     path("fail/", fail),
     path("", include("content.urls")),
+    path("", include("referrals.urls")),
 )
 
 handler500 = "helpportal.views.server_error"

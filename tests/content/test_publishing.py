@@ -9,6 +9,7 @@ from django.utils import timezone
 from content.models import Revision, Status, StepText
 from content.services import text_publish, text_revert, text_submit_for_review, texts_publish_due
 from tests.content.factories import make_pathway, make_staff
+from tests.staff.factories import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -102,8 +103,8 @@ def test_preview_is_for_staff_only_and_never_cached(client):
     url = f"/staff/preview/step/{text.pk}/"
     anonymous = client.get(url)
     assert anonymous.status_code == 302
-    assert "/staff/admin/login/" in anonymous.headers["Location"]
-    client.force_login(make_staff())
+    assert "login/" in anonymous.headers["Location"]
+    sign_in(client, make_staff())
     response = client.get(url)
     assert response.status_code == 200
     assert "Step 1 en" in response.content.decode()
@@ -115,7 +116,7 @@ def test_preview_shows_the_draft_not_the_published_text(client):
     text = step_text()
     text.title = "Draft title only"
     text.save()
-    client.force_login(make_staff())
+    sign_in(client, make_staff())
     html = client.get(f"/staff/preview/step/{text.pk}/").content.decode()
     assert "Draft title only" in html
     assert "Preview of a draft" in html

@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from content.models import StepText
+from tests.staff.factories import code_for
 
 pytestmark = pytest.mark.browser
 
@@ -15,6 +17,7 @@ def test_an_edited_step_is_previewed_published_and_then_seen_by_a_visitor(new_co
         username="editor", password="a long editor password 42", is_staff=True
     )
     editor.groups.add(Group.objects.get(name="Editors"))
+    device = TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
     text = StepText.objects.get(step__pathway__key="parents", step__order=2, language="en")
     new_title = "Explore the safety settings together, step by step"
 
@@ -25,6 +28,9 @@ def test_an_edited_step_is_previewed_published_and_then_seen_by_a_visitor(new_co
     page.fill("#id_password", "a long editor password 42")
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(code_for(device))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
     assert page.url.endswith("/staff/admin/")
 
     staff.goto(f"/staff/admin/content/steptext/{text.pk}/change/")

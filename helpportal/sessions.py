@@ -1,0 +1,156 @@
+"""Staff session rules: idle and absolute timeouts, the second factor, and ending sessions.
+
+A staff session is signed out after STAFF_SESSION_IDLE_TIMEOUT without a request to a staff
+page and STAFF_SESSION_MAX_AGE after signing in. Until the second factor is given, a signed-in
+session reaches only the sign-in pages. Deactivating an account deletes all its sessions.
+
+The receivers below are connected when this module is imported, which every web process does
+when it loads its middleware.
+"""
+
+import time
+from importlib import import_module
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+LOGIN_AT = "staff_login_at"
+LAST_SEEN = "staff_last_seen"
+# Last activity is written at most this often, so a busy page does not save the session on
+# every request; the idle timeout is therefore exact to within this many seconds.
+LAST_SEEN_RESOLUTION = 60
+
+# Paths an authenticated session may reach before its second factor: the sign-in steps.
+UNVERIFIED_VIEWS = ("staff:login", "staff:logout", "staff:verify", "staff:enrol",
+                    "admin:login", "admin:logout")
+
+
+def is_staff_path(path: str) -> bool:
+    return path.startswith(tuple(settings.STAFF_PATH_PREFIXES))
+
+
+def login_url(next_path: str = "") -> str:
+    url = reverse("staff:login")
+    return f"{url}?{urlencode({'next': next_path})}" if next_path else url
+
+
+def session_expiry_reason(session, now: float | None = None) -> str | None:
+    """'absolute', 'idle' or None for a signed-in session's timestamps."""
+    now = time.time() if now is None else now
+    login_at = session.get(LOGIN_AT)
+    last_seen = session.get(LAST_SEEN)
+    # A session without the timestamps predates these rules; it is treated as expired.
+    if login_at is None or now - login_at > settings.STAFF_SESSION_MAX_AGE.total_seconds():
+        return "absolute"
+    if last_seen is None or now - last_seen > settings.STAFF_SESSION_IDLE_TIMEOUT.total_seconds():
+        return "idle"
+    return None
+
+
+class StaffSessionTimeoutMiddleware:
+    """Sign out a staff session that was idle too long or is older than the absolute limit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_staff_path(request.path) and request.user.is_authenticated:
+            now = time.time()
+            reason = session_expiry_reason(request.session, now)
+            if reason is not None:
+                logout(request)
+                if reason == "idle":
+                    minutes = int(settings.STAFF_SESSION_IDLE_TIMEOUT.total_seconds() // 60)
+                    message = _(
+                        "You were signed out after %(minutes)s minutes without activity. "
+                        "Please sign in again."
+                    ) % {"minutes": minutes}
+                else:
+                    hours = int(settings.STAFF_SESSION_MAX_AGE.total_seconds() // 3600)
+                    message = _(
+                        "You were signed out because %(hours)s hours have passed since you "
+                        "signed in. Please sign in again."
+                    ) % {"hours": hours}
+                messages.info(request, message)
+                next_path = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+                return redirect(login_url(next_path))
+            if now - request.session.get(LAST_SEEN, 0) >= LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN] = int(now)
+        return self.get_response(request)
+
+
+class SecondFactorRequiredMiddleware:
+    """Send a signed-in session that has not given its second factor to the verify page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open_paths = None
+
+    def open_paths(self) -> frozenset[str]:
+        if self._open_paths is None:
+            self._open_paths = frozenset(reverse(name) for name in UNVERIFIED_VIEWS)
+        return self._open_paths
+
+    def __call__(self, request):
+        if (
+            is_staff_path(request.path)
+            and request.path not in self.open_paths()
+            and request.user.is_authenticated
+            and not request.user.is_verified()
+        ):
+            next_path = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+            url = reverse("staff:verify")
+            return redirect(f"{url}?{urlencode({'next': next_path})}" if next_path else url)
+        return self.get_response(request)
+
+
+@receiver(user_logged_in, dispatch_uid="helpportal.sessions.stamp_login")
+def stamp_login(sender, request, user, **kwargs):
+    """Record when the session signed in.
+
+    The cookie itself lives SESSION_COOKIE_AGE (12 hours), so that a session which timed out
+    still reaches the server and can be told why it was signed out.
+    """
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    request.session[LOGIN_AT] = now
+    request.session[LAST_SEEN] = now
+
+
+def sessions_end_for_user(*, user_id) -> int:
+    """Delete every stored session of a user; returns how many.
+
+    Sessions live in the database (django.contrib.sessions' db or cached_db engine), one row
+    per browser, with the user id inside the encoded data, so each row is decoded. Only staff
+    have sessions, so there are few.
+    """
+    from django.contrib.sessions.models import Session
+
+    engine = import_module(settings.SESSION_ENGINE)
+    wanted = str(user_id)
+    doomed = [
+        row.session_key
+        for row in Session.objects.all().iterator()
+        if str(row.get_decoded().get(SESSION_KEY)) == wanted
+    ]
+    for key in doomed:
+        # Through the engine, so a cached_db session leaves the cache too.
+        engine.SessionStore(session_key=key).delete()
+    return len(doomed)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL,
+          dispatch_uid="helpportal.sessions.end_sessions_of_deactivated")
+def end_sessions_of_deactivated(sender, instance, created, **kwargs):
+    if not created and not instance.is_active:
+        sessions_end_for_user(user_id=instance.pk)
+

@@ -1,0 +1,350 @@
+"""Staff sign-in: password (locked out by django-axes), then a second factor (django-otp).
+
+Every step answers no-store. The rules themselves (which device a code matches, enrolment,
+backup codes) are the small functions at the top; the views below parse and render.
+"""
+
+from base64 import b32encode
+from urllib.parse import urlencode
+
+import django_otp
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Imported for its receivers (login timestamps, ending the sessions of deactivated users).
+from . import sessions  # noqa: F401
+from .staff_forms import EnrolForm, LoginForm, VerifyForm
+
+BACKUP_CODE_COUNT = 10
+TOTP_NAME = "Authenticator app"
+BACKUP_NAME = "Backup codes"
+
+
+# django-axes hooks (named in settings).
+
+
+def axes_client_ip(request):
+    """Axes keeps no address: lockout is by username alone."""
+    return None
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "staff/locked.html",
+        {"title": _("Account locked for now"), "minutes": minutes,
+         "limit": settings.AXES_FAILURE_LIMIT},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# Rules.
+
+
+def totp_device_confirmed(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+def totp_device_for_enrolment(*, user) -> TOTPDevice:
+    """The user's unconfirmed device, made once so the QR code stays the same on a reload."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
+    return device
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, code: str) -> bool:
+    """Confirm a new device with a code from it; it then replaces any older one."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    if not device.verify_token(code):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+    return True
+
+
+@transaction.atomic
+def backup_codes_create(*, user) -> list[str]:
+    """Replace the user's backup codes with BACKUP_CODE_COUNT new single-use ones."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def backup_codes_left(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def second_factor_match(*, user, code: str):
+    """The confirmed device that accepts `code` (and uses it up), or None.
+
+    Six digits are tried against the authenticator app, anything else against the backup
+    codes. Each device throttles wrong codes itself, with a doubling wait.
+    """
+    devices = TOTPDevice if len(code) == 6 and code.isdigit() else StaticDevice
+    for device in devices.objects.devices_for_user(user, confirmed=True):
+        matched = django_otp.verify_token(user, device.persistent_id, code)
+        if matched is not None:
+            return matched
+    return None
+
+
+def second_factor_throttled(user) -> bool:
+    """True once repeated wrong codes make a device wait (the first waits are a second or two)."""
+    return any(
+        device.throttling_failure_count >= 3 and not device.verify_is_allowed()[0]
+        for model in (TOTPDevice, StaticDevice)
+        for device in model.objects.devices_for_user(user, confirmed=True)
+    )
+
+
+def display_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+# Helpers for the views.
+
+SIGN_IN_VIEWS = ("staff:login", "staff:logout", "staff:verify", "staff:enrol")
+
+
+def next_path(value: str | None) -> str:
+    """`value` if it is a path on this site (not a sign-in step), else ''."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return ""
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts=set()):
+        return ""
+    if value.split("?")[0] in {reverse(name) for name in (*SIGN_IN_VIEWS, "admin:login")}:
+        return ""
+    return value
+
+
+def with_next(name: str, next_value: str) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode({'next': next_value})}" if next_value else url
+
+
+def destination(user, next_value: str) -> str:
+    """Where a fully signed-in user goes: `next`, else clinicians to their portal, else the
+    admin (editors, administrators), else their account page."""
+    if next_value:
+        return next_value
+    if user.memberships.exists():
+        return reverse("portal:dashboard")
+    return reverse("admin:index") if user.is_staff else reverse("staff:account")
+
+
+def qr_svg(text: str, label: str) -> str:
+    """A QR code as inline SVG, drawn here: no image is fetched from anywhere."""
+    svg = segno.make(text, error="m").svg_inline(
+        scale=5, border=4, dark="#000000", light="#ffffff"
+    )
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
+
+
+def grouped(text: str, size: int = 4) -> str:
+    return " ".join(text[i : i + size] for i in range(0, len(text), size))
+
+
+# Views.
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+@never_cache
+def login_view(request):
+    next_value = next_path(request.POST.get("next") or request.GET.get("next"))
+    user = request.user
+    if user.is_authenticated:
+        if user.is_verified():
+            return redirect(destination(user, next_value))
+        return redirect(with_next("staff:verify", next_value))
+    if request.method == "POST":
+        # The privacy middleware removed the user agent; axes would store "<unknown>" in its
+        # place. Empty values keep its rows free of anything but the username and the time.
+        request.META["HTTP_USER_AGENT"] = ""
+        request.META["HTTP_ACCEPT"] = ""
+        form = LoginForm(request, data=request.POST)
+        if form.is_valid():
+            auth_login(request, form.user)  # a new session key; the old session is gone
+            if totp_device_confirmed(form.user) is None:
+                return redirect(with_next("staff:enrol", next_value))
+            return redirect(with_next("staff:verify", next_value))
+    else:
+        form = LoginForm(request)
+    return render(
+        request,
+        "staff/login.html",
+        {"form": form, "next": next_value, "title": _("Staff sign-in")},
+    )
+
+
+def admin_login(request, extra_context=None):
+    """The admin's login URL: a GET goes to the staff sign-in, a POST is handled as one."""
+    user = request.user
+    if user.is_authenticated and user.is_verified():
+        # Fully signed in and still sent here: the admin is not for this account.
+        messages.warning(request, _("Your account has no access to the administration."))
+        return redirect("staff:account")
+    if request.method in ("GET", "HEAD"):
+        return redirect(with_next("staff:login", next_path(request.GET.get("next"))))
+    return login_view(request)
+
+
+@require_POST
+@csrf_protect
+@never_cache
+def logout_view(request):
+    auth_logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("staff:login")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+@never_cache
+def verify_view(request):
+    user = request.user
+    next_value = next_path(request.POST.get("next") or request.GET.get("next"))
+    if not user.is_authenticated:
+        return redirect(with_next("staff:login", next_value))
+    if user.is_verified():
+        return redirect(destination(user, next_value))
+    if totp_device_confirmed(user) is None:
+        return redirect(with_next("staff:enrol", next_value))
+    form = VerifyForm(data=request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        device = second_factor_match(user=user, code=form.cleaned_data["code"])
+        if device is not None:
+            django_otp.login(request, device)
+            request.session.cycle_key()  # a new key for the fully signed-in session
+            if isinstance(device, StaticDevice):
+                left = backup_codes_left(user)
+                messages.warning(
+                    request,
+                    ngettext(
+                        "You used a backup code. %(count)s backup code is left.",
+                        "You used a backup code. %(count)s backup codes are left.",
+                        left,
+                    )
+                    % {"count": left},
+                )
+            return redirect(destination(user, next_value))
+        if second_factor_throttled(user):
+            message = _("Too many wrong codes. Wait a minute, then try the newest code.")
+        else:
+            message = _("That code did not work. Try the newest code from the app, "
+                        "or an unused backup code.")
+        form.add_error("code", message)
+    return render(
+        request,
+        "staff/verify.html",
+        {"form": form, "next": next_value, "title": _("Second step: enter your code")},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+@never_cache
+def enrol_view(request):
+    user = request.user
+    next_value = next_path(request.POST.get("next") or request.GET.get("next"))
+    if not user.is_authenticated:
+        return redirect(with_next("staff:login", next_value))
+    # Someone who already has an app proves it first; a password alone never adds a device.
+    if totp_device_confirmed(user) is not None:
+        if user.is_verified():
+            return redirect(destination(user, next_value))
+        return redirect(with_next("staff:verify", next_value))
+    device = totp_device_for_enrolment(user=user)
+    form = EnrolForm(data=request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        if totp_device_confirm(device=device, code=form.cleaned_data["code"]):
+            device.refresh_from_db()
+            django_otp.login(request, device)
+            request.session.cycle_key()
+            codes = backup_codes_create(user=user)
+            return render(
+                request,
+                "staff/backup_codes.html",
+                {
+                    "codes": [display_code(code) for code in codes],
+                    "continue_to": destination(user, next_value),
+                    "enrolled": True,
+                    "title": _("Your backup codes"),
+                },
+            )
+        form.add_error("code", _("That code did not work. Check that the time on your phone "
+                                 "is right, then try the newest code."))
+    return render(
+        request,
+        "staff/enrol.html",
+        {
+            "form": form,
+            "next": next_value,
+            "title": _("Set up your second step"),
+            "qr": qr_svg(device.config_url, _("QR code for your authenticator app")),
+            "secret": grouped(b32encode(device.bin_key).decode()),
+            "issuer": settings.OTP_TOTP_ISSUER,
+            "account": user.get_username(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+@never_cache
+def account_view(request):
+    user = request.user
+    return render(
+        request,
+        "staff/account.html",
+        {
+            "title": _("Your sign-in"),
+            "device": totp_device_confirmed(user),
+            "codes_left": backup_codes_left(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@csrf_protect
+@never_cache
+def backup_codes_view(request):
+    codes = backup_codes_create(user=request.user)
+    return render(
+        request,
+        "staff/backup_codes.html",
+        {
+            "codes": [display_code(code) for code in codes],
+            "continue_to": reverse("staff:account"),
+            "enrolled": False,
+            "title": _("Your new backup codes"),
+        },
+    )
+

@@ -1,0 +1,140 @@
+"""Reads. Access is decided here: another organisation's object is simply not found (404)."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from . import codes
+from .models import Membership, Organization, Service
+
+
+def is_administrator(user) -> bool:
+    return bool(user.is_active and user.is_superuser)
+
+
+def organizations_for_user(user) -> QuerySet[Organization]:
+    if is_administrator(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(memberships__user=user).distinct()
+
+
+def managed_organizations_for_user(user) -> QuerySet[Organization]:
+    if is_administrator(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MANAGER
+    ).distinct()
+
+
+def services_for_user(user) -> QuerySet[Service]:
+    return Service.objects.filter(organization__in=organizations_for_user(user)).select_related(
+        "organization"
+    )
+
+
+def service_get_for_user(user, pk) -> Service:
+    """The service, if the user works for its organisation; otherwise Http404."""
+    try:
+        return services_for_user(user).get(pk=pk)
+    except (Service.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def organization_get_for_manager(user, pk) -> Organization:
+    try:
+        return managed_organizations_for_user(user).get(pk=pk)
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+@dataclass
+class DirectoryFilters:
+    """Validated filters of the public search; what was not understood is in `ignored`."""
+
+    country: str = ""
+    language: str = ""
+    mode: str = ""
+    cost: str = ""
+    accepting: bool = False
+    ignored: list[str] = field(default_factory=list)
+
+
+def directory_filters_parse(params) -> DirectoryFilters:
+    """Read the search's GET parameters. Unknown values are ignored and reported, never fatal."""
+    filters = DirectoryFilters()
+    country = params.get("country", "").strip().upper()
+    if country:
+        if codes.is_area(country) and "-" not in country:
+            filters.country = country
+        else:
+            filters.ignored.append("country")
+    language = params.get("language", "").strip().lower()
+    if language:
+        if codes.is_language(language):
+            filters.language = language
+        else:
+            filters.ignored.append("language")
+    mode = params.get("mode", "").strip()
+    if mode:
+        if mode in codes.DELIVERY_MODES:
+            filters.mode = mode
+        else:
+            filters.ignored.append("mode")
+    cost = params.get("cost", "").strip()
+    if cost:
+        if cost in Service.Cost.values:
+            filters.cost = cost
+        else:
+            filters.ignored.append("cost")
+    accepting = params.get("accepting", "")
+    if accepting:
+        if accepting in ("1", "on", "yes", "true"):
+            filters.accepting = True
+        else:
+            filters.ignored.append("accepting")
+    return filters
+
+
+def directory_search(filters: DirectoryFilters) -> list[Service]:
+    """Published services matching the filters. Lists of codes are filtered in Python: the
+    directory holds hundreds of services, not millions, and this works on every database."""
+    services = Service.objects.published().select_related("organization")
+    if filters.cost:
+        services = services.filter(cost=filters.cost)
+    if filters.accepting:
+        services = services.filter(status=Service.Status.ACTIVE).exclude(
+            intake=Service.Intake.CLOSED
+        )
+    found = []
+    for service in services:
+        if filters.country and filters.country not in service.countries:
+            continue
+        if filters.language and filters.language not in service.languages:
+            continue
+        if filters.mode and filters.mode not in service.delivery_modes:
+            continue
+        found.append(service)
+    return found
+
+
+def directory_countries() -> list[str]:
+    countries = set()
+    for areas in Service.objects.published().values_list("service_areas", flat=True):
+        countries.update(area.split("-")[0] for area in areas)
+    return sorted(countries)
+
+
+def directory_languages() -> list[str]:
+    languages = set()
+    for codes_ in Service.objects.published().values_list("languages", flat=True):
+        languages.update(codes_)
+    return sorted(languages)
+
+
+def directory_service_get(pk) -> Service:
+    """A published service for the public detail page (the URL only admits a UUID)."""
+    try:
+        return Service.objects.published().select_related("organization").get(pk=pk)
+    except Service.DoesNotExist:
+        raise Http404 from None
