@@ -15,6 +15,7 @@ nginx cache and headers, and the page weight of PAGE_WEIGHT_PATHS. See bench/REA
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -194,6 +195,8 @@ def production_env(database: Path, static_root: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="helpportal.settings",
         DEBUG="0",
         SECRET_KEY=random_secret_key(),
+        REFERRAL_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        CODENAME_KEY=secrets.token_hex(32),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
         STATIC_ROOT=str(static_root),

@@ -187,6 +187,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task waits at most about a second for a broker that is down; the
+# outbox sweeper queues what could not be queued then.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
@@ -359,3 +365,28 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 STAFF_PATH_PREFIXES = ("/staff/",)
 STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 STAFF_SESSION_MAX_AGE = timedelta(hours=12)
+
+# Referrals: encryption at rest, codenames, retention and limits (see docs/referrals.md).
+# REFERRAL_KEYS: Fernet keys, newest first, comma-separated; the newest encrypts, all decrypt.
+# Make one: python3 -c "from cryptography.fernet import Fernet as F; print(F.generate_key())"
+REFERRAL_KEYS = [key.strip() for key in envsecret("REFERRAL_KEYS", "").split(",") if key.strip()]
+# CODENAME_KEY: the HMAC key under which codenames are hashed for lookup.
+CODENAME_KEY = envsecret("CODENAME_KEY", "")
+if not DEBUG and (not REFERRAL_KEYS or len(CODENAME_KEY) < 32):
+    raise ImproperlyConfigured(
+        "REFERRAL_KEYS and CODENAME_KEY (at least 32 characters) must be set when DEBUG is off."
+    )
+REFERRAL_RETENTION_DAYS = envint("REFERRAL_RETENTION_DAYS", 90)
+REFERRAL_MAX_AGE_DAYS = envint("REFERRAL_MAX_AGE_DAYS", 180)
+REFERRAL_MESSAGE_MAX_LENGTH = 5000
+REFERRAL_LIMIT_PER_CLIENT_PER_DAY = envint("REFERRAL_LIMIT_PER_CLIENT_PER_DAY", 5)
+REFERRAL_LIMIT_GLOBAL_PER_HOUR = envint("REFERRAL_LIMIT_GLOBAL_PER_HOUR", 500)
+MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = envint("MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR", 10)
+WEBHOOK_TIMEOUT_SECONDS = 5
+DELIVERY_MAX_ATTEMPTS = envint("DELIVERY_MAX_ATTEMPTS", 8)
+# The sweeper re-queues a pending delivery whose task has not finished after this long.
+OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 60)
+CELERY_BEAT_SCHEDULE.update({
+    "sweep-outbox": {"task": "referrals.tasks.sweep_outbox", "schedule": 30.0},
+    "purge-referrals": {"task": "referrals.tasks.purge_referrals", "schedule": 24 * 60 * 60.0},
+})

@@ -5,6 +5,7 @@ language, cost_option, eligibility); lists of codes are JSON arrays, validated a
 code lists in referrals/codes.py. Staff of an organisation are its Memberships.
 """
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -99,6 +100,10 @@ class Service(models.Model):
         help_text=_("Besides the portal inbox (always): 'email' and/or 'webhook'."),
     )
     webhook_url = models.URLField(_("webhook address"), blank=True)
+    webhook_secret = models.CharField(
+        _("webhook signing secret"), max_length=64, blank=True,
+        help_text=_("Shared with the provider; signs every webhook body (HMAC-SHA256)."),
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     url = models.URLField(_("web address"), blank=True)
@@ -114,6 +119,11 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.webhook_secret:
+            self.webhook_secret = secrets.token_hex(32)
+        super().save(*args, **kwargs)
 
     @property
     def countries(self) -> list[str]:
@@ -197,3 +207,90 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class Referral(models.Model):
+    """An anonymous self-referral. Its words are encrypted; it is found only by the keyed hash
+    of its codename. Dates, not times: a visitor's actions are coarsened to the day."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        DELIVERED = "delivered", _("Delivered")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        IN_CONTACT = "in_contact", _("In contact")
+        CLOSED = "closed", _("Closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="referrals")
+    codename_hash = models.CharField(max_length=64, unique=True)
+    message_encrypted = models.TextField()
+    contact_encrypted = models.TextField(blank=True)
+    preferred_language = models.CharField(max_length=8, blank=True)
+    state = models.CharField(max_length=14, choices=State.choices, default=State.NEW)
+    created_on = models.DateField(default=timezone.localdate)
+    last_activity_on = models.DateField(default=timezone.localdate)
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_on", "id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self):
+        return f"{self.service} {self.created_on:%Y-%m-%d} ({self.state})"
+
+
+class MailboxMessage(models.Model):
+    class Sender(models.TextChoices):
+        VISITOR = "visitor", _("The person who wrote in")
+        PROVIDER = "provider", _("The provider")
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    body_encrypted = models.TextField()
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("mailbox message")
+        verbose_name_plural = _("mailbox messages")
+
+    def __str__(self):
+        return f"{self.sender} {self.created_on:%Y-%m-%d}"
+
+
+class Outbox(models.Model):
+    """One delivery of one referral over one channel. Its id is the webhook Idempotency-Key."""
+
+    class Channel(models.TextChoices):
+        INBOX = "inbox", _("Portal inbox")
+        EMAIL = "email", _("Email notice")
+        WEBHOOK = "webhook", _("Webhook")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="outbox")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "channel"], name="one_delivery_per_channel")
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self):
+        return f"{self.channel} {self.state} ({self.attempts})"

@@ -2,10 +2,18 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditEntry, Membership, Organization, Service
+from . import crypto
+from .codenames import (
+    codename_generate,
+    codename_lookup_hash,
+    codename_normalise,
+    contains_codename,
+)
+from .models import AuditEntry, MailboxMessage, Membership, Organization, Outbox, Referral, Service
 
 AUDIT_RETENTION_DAYS = 365
 SERVICE_EDITABLE_FIELDS = (
@@ -90,3 +98,145 @@ def audit_purge(*, now=None, dry_run: bool = False) -> int:
         return old.count()
     deleted, _ = old.delete()
     return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals: creation, mailbox, states, retention.
+
+class ReferralRefused(Exception):
+    """The service does not take this referral now."""
+
+
+def referral_channels_for(service: Service) -> list[str]:
+    channels = [Outbox.Channel.INBOX]
+    if "email" in service.referral_channels and service.organization.email:
+        channels.append(Outbox.Channel.EMAIL)
+    if "webhook" in service.referral_channels and service.webhook_url:
+        channels.append(Outbox.Channel.WEBHOOK)
+    return channels
+
+
+def referral_create(*, service: Service, message: str, contact: str = "",
+                    preferred_language: str = "") -> tuple[Referral, str]:
+    """Store the referral and its deliveries in one transaction; queue them after commit.
+
+    Returns the referral and its codename, which exists nowhere else from now on.
+    """
+    from .delivery import queue
+
+    with transaction.atomic():
+        service = Service.objects.select_for_update().select_related("organization").get(
+            pk=service.pk
+        )
+        if not (service.accepts_anonymous_referrals and service.takes_referrals_now
+                and service.published):
+            raise ReferralRefused
+        codename = codename_generate()
+        referral = Referral.objects.create(
+            service=service,
+            codename_hash=codename_lookup_hash(codename),
+            message_encrypted=crypto.encrypt(message),
+            contact_encrypted=crypto.encrypt(contact),
+            preferred_language=preferred_language,
+        )
+        deliveries = [Outbox.objects.create(referral=referral, channel=channel)
+                      for channel in referral_channels_for(service)]
+        for delivery in deliveries:
+            transaction.on_commit(lambda pk=delivery.pk: queue(str(pk)))
+    return referral, codename
+
+
+def referral_find(codename: str) -> Referral | None:
+    normalised = codename_normalise(codename)
+    if len(normalised.split("-")) < 3:
+        return None
+    return (Referral.objects.select_related("service__organization")
+            .filter(codename_hash=codename_lookup_hash(codename)).first())
+
+
+class MessageHoldsCodename(Exception):
+    """A visitor's message contains their own codename."""
+
+
+@transaction.atomic
+def mailbox_visitor_write(*, referral: Referral, codename: str, body: str) -> MailboxMessage:
+    if contains_codename(body, codename_normalise(codename)):
+        raise MessageHoldsCodename
+    message = MailboxMessage.objects.create(
+        referral=referral, sender=MailboxMessage.Sender.VISITOR, body_encrypted=crypto.encrypt(body)
+    )
+    Referral.objects.filter(pk=referral.pk).update(last_activity_on=timezone.localdate())
+    return message
+
+
+@transaction.atomic
+def mailbox_visitor_delete_reply(*, referral: Referral, message_id: int) -> bool:
+    deleted, _ = MailboxMessage.objects.filter(
+        referral=referral, pk=message_id, sender=MailboxMessage.Sender.PROVIDER
+    ).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def referral_forget(*, referral: Referral) -> None:
+    """The visitor's "forget me": the referral, its messages and deliveries are deleted."""
+    Referral.objects.filter(pk=referral.pk).delete()
+
+
+@transaction.atomic
+def referral_view_record(*, actor, referral: Referral) -> None:
+    audit_record(actor=actor, action="referral.view", organization=referral.service.organization,
+                 target=referral)
+
+
+@transaction.atomic
+def referral_set_state(*, actor, referral: Referral, state: str) -> Referral:
+    if state not in Referral.State.values:
+        raise ValueError(state)
+    old = referral.state
+    if old == state:
+        return referral
+    referral.state = state
+    referral.closed_on = timezone.localdate() if state == Referral.State.CLOSED else None
+    referral.save(update_fields=["state", "closed_on"])
+    audit_record(actor=actor, action="referral.state", organization=referral.service.organization,
+                 target=referral, detail={"from": old, "to": state})
+    return referral
+
+
+@transaction.atomic
+def referral_reply(*, actor, referral: Referral, body: str) -> MailboxMessage:
+    message = MailboxMessage.objects.create(
+        referral=referral, sender=MailboxMessage.Sender.PROVIDER, author=actor,
+        body_encrypted=crypto.encrypt(body),
+    )
+    if referral.state in (Referral.State.NEW, Referral.State.DELIVERED,
+                          Referral.State.ACKNOWLEDGED):
+        referral_set_state(actor=actor, referral=referral, state=Referral.State.IN_CONTACT)
+    Referral.objects.filter(pk=referral.pk).update(last_activity_on=timezone.localdate())
+    audit_record(actor=actor, action="referral.reply", organization=referral.service.organization,
+                 target=referral)
+    return message
+
+
+def referrals_due_for_purge(*, today=None):
+    """Closed referrals older than the retention period after closing, and any referral with
+    no activity for REFERRAL_MAX_AGE_DAYS, whatever its state."""
+    from django.db.models import Q
+
+    today = today or timezone.localdate()
+    closed_before = today - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
+    idle_before = today - timedelta(days=settings.REFERRAL_MAX_AGE_DAYS)
+    return Referral.objects.filter(
+        Q(state=Referral.State.CLOSED, closed_on__lt=closed_before)
+        | Q(last_activity_on__lt=idle_before)
+    )
+
+
+def referrals_purge(*, today=None, dry_run: bool = False) -> int:
+    due = referrals_due_for_purge(today=today)
+    count = due.count()
+    if not dry_run and count:
+        with transaction.atomic():
+            due.delete()
+    return count

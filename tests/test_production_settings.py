@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_KEY = "test-only-5c1f0a9e7b3d2c4f6a8e0b1d3f5a7c9e2b4d6f8a0c"  # only these subprocesses
 
@@ -13,7 +15,9 @@ def manage(*args, **env_overrides):
     # DJANGO_ALLOW_ASYNC_UNSAFE is set for the browser suites' own process; a deployment has it not.
     dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update({"DEBUG": "0", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.org"})
+    env.update({"DEBUG": "0", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "help.example.org",
+                "REFERRAL_KEYS": "dGVzdC1vbmx5LWZlcm5ldC1rZXktMDEyMzQ1Njc4OTA=",
+                "CODENAME_KEY": "test-only-codename-key-0123456789abcdef"})
     env.update(env_overrides)
     env = {k: v for k, v in env.items() if v is not None}
     return subprocess.run(
@@ -40,6 +44,13 @@ def test_production_refuses_an_empty_allowed_hosts():
     result = manage("check", ALLOWED_HOSTS="")
     assert result.returncode != 0
     assert "ALLOWED_HOSTS must name" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["REFERRAL_KEYS", "CODENAME_KEY"])
+def test_production_refuses_to_start_without_the_referral_keys(missing):
+    result = manage("check", **{missing: None})
+    assert result.returncode != 0
+    assert "REFERRAL_KEYS and CODENAME_KEY" in result.stderr
 
 
 def test_a_secret_key_can_come_from_a_file(tmp_path):

@@ -1,0 +1,168 @@
+"""Handing a referral to its provider: one Outbox row per channel, delivered exactly once.
+
+Every attempt runs inside a transaction that holds the row (SELECT ... FOR UPDATE SKIP
+LOCKED), so two workers never send the same delivery at once; a delivery is marked done in the
+same transaction. A worker killed mid-send leaves the row pending: the task is handed out again
+(late ack) or the sweeper re-queues it, and the webhook's Idempotency-Key (the row's id) lets
+the provider drop a repeat of a send whose answer was lost.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Outbox, Referral
+
+logger = logging.getLogger(__name__)
+
+
+class TransientFailure(Exception):
+    """The channel did not take it this time; try again later."""
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(2 ** max(attempts - 1, 0), 300)
+
+
+def webhook_body(delivery: Outbox) -> bytes:
+    """What a provider's system receives: identifiers only, never the visitor's words."""
+    referral = delivery.referral
+    payload = {
+        "event": "referral.created",
+        "delivery_id": str(delivery.pk),
+        "referral_id": str(referral.pk),
+        "service_id": str(referral.service_id),
+        "created_on": referral.created_on.isoformat(),
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send_webhook(delivery: Outbox) -> None:
+    service = delivery.referral.service
+    body = webhook_body(delivery)
+    request = urllib.request.Request(  # noqa: S310 (an https/http URL set by administrators)
+        service.webhook_url, data=body, method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(delivery.pk),
+            "X-Helpportal-Signature": webhook_signature(service.webhook_secret, body),
+            "User-Agent": "Helpportal-Webhook/1",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            if not 200 <= response.status < 300:
+                raise TransientFailure(f"HTTP {response.status}")
+    except urllib.error.HTTPError as error:
+        raise TransientFailure(f"HTTP {error.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        raise TransientFailure(type(error).__name__) from None
+
+
+def _send_email(delivery: Outbox) -> None:
+    organization = delivery.referral.service.organization
+    try:
+        send_mail(
+            subject="A new referral is waiting",
+            message=(
+                "A new referral is waiting in your Helpportal inbox.\n\n"
+                "For privacy this message says nothing more. Sign in to read it.\n"
+            ),
+            from_email=None,
+            recipient_list=[organization.email],
+        )
+    except OSError as error:
+        raise TransientFailure(type(error).__name__) from None
+
+
+def _deliver_to_inbox(delivery: Outbox) -> None:
+    Referral.objects.filter(pk=delivery.referral_id, state=Referral.State.NEW).update(
+        state=Referral.State.DELIVERED
+    )
+
+
+SENDERS = {
+    Outbox.Channel.INBOX: _deliver_to_inbox,
+    Outbox.Channel.EMAIL: _send_email,
+    Outbox.Channel.WEBHOOK: _send_webhook,
+}
+
+
+def delivery_attempt(*, delivery_id) -> tuple[str, int]:
+    """Try one delivery. Returns (outcome, seconds until a retry), outcome one of
+    "delivered", "done" (already delivered or failed), "busy" (another worker holds it),
+    "gone" (the referral was deleted), "retry" or "failed" (no attempts left)."""
+    with transaction.atomic():
+        delivery = (
+            Outbox.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("referral__service__organization")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None:
+            exists = Outbox.objects.filter(pk=delivery_id).exists()
+            return ("busy" if exists else "gone"), 0
+        if delivery.state != Outbox.State.PENDING:
+            return "done", 0
+        delivery.attempts += 1
+        now = timezone.now()
+        try:
+            SENDERS[delivery.channel](delivery)
+        except TransientFailure as failure:
+            delivery.last_error = str(failure)[:200]
+            if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+                delivery.state = Outbox.State.FAILED
+                delivery.save(update_fields=["attempts", "state", "last_error"])
+                logger.error("delivery %s failed for good after %s attempts: %s",
+                             delivery.pk, delivery.attempts, failure)
+                return "failed", 0
+            wait = backoff_seconds(delivery.attempts)
+            delivery.next_attempt_at = now + timedelta(seconds=wait)
+            delivery.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+            return "retry", wait
+        delivery.state = Outbox.State.DELIVERED
+        delivery.delivered_at = now
+        delivery.last_error = ""
+        delivery.save(update_fields=["attempts", "state", "delivered_at", "last_error"])
+        return "delivered", 0
+
+
+def outbox_sweep(*, now=None) -> list[str]:
+    """Pending deliveries whose time has passed by more than OUTBOX_SWEEP_AFTER_SECONDS: their
+    task was lost (a worker or the broker died). Returns their ids, to be queued again."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    with transaction.atomic():
+        overdue = list(
+            Outbox.objects.select_for_update(skip_locked=True)
+            .filter(state=Outbox.State.PENDING, next_attempt_at__lt=cutoff)
+            .order_by("next_attempt_at")[:500]
+        )
+        for delivery in overdue:
+            delivery.next_attempt_at = now
+        Outbox.objects.bulk_update(overdue, ["next_attempt_at"])
+    return [str(delivery.pk) for delivery in overdue]
+
+
+def queue(delivery_id: str) -> None:
+    """Queue a delivery task. If the broker is down the row stays pending and the sweeper
+    queues it later; a visitor's request never fails because of it."""
+    from .tasks import deliver
+
+    try:
+        deliver.delay(delivery_id)
+    except Exception:  # noqa: BLE001
+        logger.warning("could not queue delivery %s now; the sweeper will", delivery_id)
