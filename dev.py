@@ -124,7 +124,9 @@ def test(args: list[str]) -> int:
 
     # Unit tests run Celery tasks in-process; the worker suites start real workers themselves.
     env["CELERY_TASK_ALWAYS_EAGER"] = "1"
-    env["CACHE_KEY_PREFIX"] = f"test-{secrets.token_hex(4)}"
+    run_id = secrets.token_hex(4)
+    env["CACHE_KEY_PREFIX"] = f"test-{run_id}"
+    env["STATS_REDIS_PREFIX"] = f"test-{run_id}-stats:"
     env.setdefault("CHROMIUM_PATH", CHROMIUM)
     result = subprocess.run([str(PYTHON), "-m", "pytest", *args], env=env, cwd=ROOT)
     for reason in skipped:

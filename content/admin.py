@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import (
+    Campaign,
     Helpline,
     HelplineText,
     Page,
@@ -187,3 +188,19 @@ class SelfCheckOptionAdmin(admin.ModelAdmin):
 @admin.register(SelfCheckText)
 class SelfCheckTextAdmin(admin.ModelAdmin):
     list_display = ("language", "title")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Deterrence landing pages (docs/platforms.md); the message is sanitised on save."""
+
+    list_display = ("slug", "language", "name", "title", "active", "address")
+    list_filter = ("active", "language")
+    search_fields = ("slug", "name", "title")
+
+    @admin.display(description=_("address"))
+    def address(self, obj):
+        url = reverse("landing", kwargs={"campaign": obj.slug})
+        # reverse() gives the current language's prefix; show this text's own language.
+        url = f"/{obj.language}/{url.split('/', 2)[2]}"
+        return format_html('<a href="{}">{}</a>', url, url)

@@ -9,6 +9,7 @@ revision. A text that has never been published has no `live` and does not exist 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -373,3 +374,54 @@ class ContentVersion(models.Model):
 
     def __str__(self):
         return str(self.number)
+
+
+class CampaignQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class Campaign(models.Model):
+    """A deterrence landing page at /<language>/go/<slug>/ that a platform or search engine
+    links or redirects people to. One row per slug and language; the same slug in every
+    language is one campaign, counted together (docs/platforms.md)."""
+
+    slug = models.SlugField(
+        _("address"),
+        max_length=40,
+        validators=[
+            RegexValidator(r"^[a-z0-9-]{1,40}\Z", _("Use lower-case letters, digits and hyphens."))
+        ],
+        help_text=_("The last part of the address: /<language>/go/<address>/. Lower-case letters, "
+                    "digits and hyphens; the same in every language."),
+    )
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("For staff only, e.g. the platform and purpose.")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    title = models.CharField(_("title"), max_length=200)
+    message = models.TextField(
+        _("message"),
+        help_text=_("Name the harm and the consequences plainly, then offer help. See "
+                    "docs/platforms.md for what works."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slug", "language"], name="one_campaign_text_per_language"
+            )
+        ]
+        verbose_name = _("campaign landing page")
+        verbose_name_plural = _("campaign landing pages")
+
+    def __str__(self):
+        return f"{self.slug} [{self.language}]"
+
+    def save(self, *args, **kwargs):
+        self.message = sanitize_html(self.message)
+        super().save(*args, **kwargs)

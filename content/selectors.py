@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch
+
+from helpportal import cache
 
 from .models import (
     ContentVersion,

@@ -3,7 +3,6 @@
 import segno
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
@@ -11,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from helpportal import cache
 from helpportal.http import public_page
 from stats.services import record
 
@@ -42,13 +42,15 @@ def render_public(request, template: str, context_builder) -> object:
 @public_page
 def home(request):
     language = get_language()
-    return render_public(
+    response = render_public(
         request,
         "content/home.html",
         lambda: {
             "pathways": selectors.pathway_list(language=language),
         },
     )
+    record("page_view", kind="home", language=language)
+    return response
 
 
 def _pathway_or_404(key: str):
@@ -64,7 +66,9 @@ def pathway(request, key):
     def build():
         return {"pathway": _pathway_or_404(key), "sensitive": True}
 
-    return render_public(request, "content/pathway.html", build)
+    response = render_public(request, "content/pathway.html", build)
+    record("page_view", kind="pathway", language=get_language())
+    return response
 
 
 @require_safe
@@ -82,8 +86,11 @@ def step(request, key, number):
             "sensitive": True,
         }
 
-    record("pathway_step_reached", pathway=key, language=get_language())
-    return render_public(request, "content/step.html", build)
+    response = render_public(request, "content/step.html", build)
+    # Counted once the step exists (a 404 raised above is not), so a made-up key is never kept.
+    record("pathway_step_reached", pathway=key, step=number, language=get_language())
+    record("page_view", kind="step", language=get_language())
+    return response
 
 
 def _page_or_404(key: str):
@@ -100,7 +107,9 @@ def page(request, key):
         found_page, text = _page_or_404(key)
         return {"page": found_page, "text": text, "sensitive": found_page.sensitive}
 
-    return render_public(request, "content/page.html", build)
+    response = render_public(request, "content/page.html", build)
+    record("page_view", kind="page", language=get_language())
+    return response
 
 
 @require_safe

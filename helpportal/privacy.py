@@ -2,20 +2,35 @@
 
 import hashlib
 import hmac
+import logging
 import secrets
 
 from django.core.cache import cache
 from django.utils import timezone
 
+logger = logging.getLogger(__name__)
+
 SECRET_TTL = 48 * 60 * 60  # a day's secret outlives its day only as long as a limit needs it
+# Today's secret for this process alone, used only while the cache cannot be reached.
+_fallback: dict[str, str] = {}
 
 
 def _daily_secret() -> bytes:
-    key = f"client-key-secret:{timezone.now().date().isoformat()}"
-    secret = cache.get(key)
-    if secret is None:
-        cache.add(key, secrets.token_hex(32), SECRET_TTL)
+    day = timezone.now().date().isoformat()
+    key = f"client-key-secret:{day}"
+    try:
         secret = cache.get(key)
+        if secret is None:
+            cache.add(key, secrets.token_hex(32), SECRET_TTL)
+            secret = cache.get(key)
+    except Exception:  # noqa: BLE001 (a cache outage must not fail a visitor's request)
+        logger.warning("client-key secret unavailable; using a process-local one")
+        secret = None
+    if secret is None:
+        if day not in _fallback:
+            _fallback.clear()
+            _fallback[day] = secrets.token_hex(32)
+        secret = _fallback[day]
     return secret.encode()
 
 

@@ -163,6 +163,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "hp"),
             "TIMEOUT": 300,
+            # Fail fast when Redis is down: pages render without the cache meanwhile.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -383,10 +385,29 @@ REFERRAL_LIMIT_PER_CLIENT_PER_DAY = envint("REFERRAL_LIMIT_PER_CLIENT_PER_DAY", 
 REFERRAL_LIMIT_GLOBAL_PER_HOUR = envint("REFERRAL_LIMIT_GLOBAL_PER_HOUR", 500)
 MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = envint("MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR", 10)
 WEBHOOK_TIMEOUT_SECONDS = 5
-DELIVERY_MAX_ATTEMPTS = envint("DELIVERY_MAX_ATTEMPTS", 8)
+# Waits double from 1 s up to 5 minutes: 20 attempts span about an hour of provider outage.
+DELIVERY_MAX_ATTEMPTS = envint("DELIVERY_MAX_ATTEMPTS", 20)
 # The sweeper re-queues a pending delivery whose task has not finished after this long.
 OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 60)
 CELERY_BEAT_SCHEDULE.update({
     "sweep-outbox": {"task": "referrals.tasks.sweep_outbox", "schedule": 30.0},
     "purge-referrals": {"task": "referrals.tasks.purge_referrals", "schedule": 24 * 60 * 60.0},
 })
+
+# Statistics (docs/statistics.md): allow-listed daily counts, Redis HINCRBYs in
+# production, rolled up into the database every five minutes; the open data is suppressed.
+STATS_REDIS_URL = envstr("STATS_REDIS_URL", REDIS_URL)
+STATS_REDIS_PREFIX = envstr("STATS_REDIS_PREFIX", "stats:")
+STATS_REDIS_TIMEOUT = 0.1  # seconds; a count is never worth a slow page
+STATS_REDIS_RETRY_SECONDS = 1.0  # after a failure, skip Redis (and count the loss) this long
+# 0: one HINCRBY round trip per event; above 0: each process buffers its counts and sends them
+# as one pipeline this often (a page then pays a dictionary update, not a round trip).
+try:
+    STATS_FLUSH_SECONDS = float(envstr("STATS_FLUSH_SECONDS", "0.5"))
+except ValueError:
+    raise ImproperlyConfigured("STATS_FLUSH_SECONDS must be a number of seconds") from None
+STATS_BATCH_KEEP_DAYS = 30
+STATS_SMALL_COUNT = 10  # published counts from 1 to STATS_SMALL_COUNT - 1 are suppressed
+# A week is published once it has ended and this much time has passed (late roll-ups).
+STATS_PUBLISH_DELAY = timedelta(hours=envint("STATS_PUBLISH_DELAY_HOURS", 1))
+CELERY_BEAT_SCHEDULE["stats-rollup"] = {"task": "stats.tasks.rollup", "schedule": 5 * 60.0}

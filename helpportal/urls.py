@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from content.landing import landing
 from content.views import preview
 
 from . import staff, views
@@ -13,15 +14,19 @@ urlpatterns = [
     path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
     path("api/hsds/", include("referrals.api_urls")),
+    path("api/stats/", include("stats.api_urls")),
     path("staff/", include("helpportal.staff_urls")),
     path("staff/admin/", admin.site.urls),
     path("staff/portal/", include("referrals.portal_urls")),
     path("staff/preview/<slug:kind>/<int:pk>/", preview, name="preview"),
+    path("staff/stats/", include("stats.staff_urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include("content.urls")),
     path("", include("referrals.urls")),
+    path("", include("stats.urls")),
+    path("go/<slug:campaign>/", landing, name="landing"),
     prefix_default_language=True,
 )
 

@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import AuditEntry, Location, Membership, Organization, Service
+from .delivery import queue
+from .models import AuditEntry, Location, Membership, Organization, Outbox, Service
 from .services import audit_record
 
 
@@ -91,6 +96,88 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ("action", "organization")
     search_fields = ("actor_name", "target_id")
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+# Referrals and mailbox messages are deliberately not registered: their words are for the
+# clinicians of the service's organisation, in the portal, where each reading is audited.
+
+
+def outbox_retry(*, actor, deliveries) -> int:
+    """Give failed deliveries a fresh set of attempts and queue them after commit. Returns how
+    many were failed (others are left alone)."""
+    with transaction.atomic():
+        failed = list(
+            Outbox.objects.select_for_update()
+            .select_related("referral__service__organization")
+            .filter(pk__in=[delivery.pk for delivery in deliveries], state=Outbox.State.FAILED)
+        )
+        for delivery in failed:
+            delivery.state = Outbox.State.PENDING
+            delivery.attempts = 0
+            delivery.next_attempt_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
+            audit_record(
+                actor=actor,
+                action="admin.outbox.retry",
+                organization=delivery.referral.service.organization,
+                target=delivery,
+                detail={"channel": delivery.channel},
+            )
+            transaction.on_commit(lambda pk=str(delivery.pk): queue(pk))
+    return len(failed)
+
+
+@admin.register(Outbox)
+class OutboxAdmin(admin.ModelAdmin):
+    """Deliveries of referrals to providers, for administrators to spot and retry failures.
+    Read-only: identifiers, channel and state, never a referral's words."""
+
+    list_display = ("id", "organization", "channel", "state", "attempts", "next_attempt_at",
+                    "delivered_at", "last_error")
+    list_filter = ("state", "channel")
+    list_select_related = ("referral__service__organization",)
+    ordering = ("-next_attempt_at",)
+    fields = ("id", "organization", "service", "channel", "state", "attempts",
+              "next_attempt_at", "delivered_at", "last_error")
+    readonly_fields = fields
+    actions = ["try_again"]
+
+    @admin.display(description=_("organisation"))
+    def organization(self, obj):
+        return obj.referral.service.organization
+
+    @admin.display(description=_("service"))
+    def service(self, obj):
+        return obj.referral.service
+
+    @admin.action(description=_("Try again"), permissions=["retry"])
+    def try_again(self, request, queryset):
+        count = outbox_retry(actor=request.user, deliveries=queryset)
+        if count:
+            self.message_user(
+                request,
+                ngettext("%(count)d failed delivery queued again.",
+                         "%(count)d failed deliveries queued again.", count) % {"count": count},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("None of those deliveries had failed."), messages.WARNING)
+
+    def has_retry_permission(self, request):
+        return self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False

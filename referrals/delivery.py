@@ -50,6 +50,17 @@ def webhook_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is not a delivery: urllib would follow a 302 with a bodiless GET and carry
+    the signature and key to wherever it points. A 3xx becomes an HTTPError, so a retry."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def _send_webhook(delivery: Outbox) -> None:
     service = delivery.referral.service
     body = webhook_body(delivery)
@@ -63,7 +74,7 @@ def _send_webhook(delivery: Outbox) -> None:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             if not 200 <= response.status < 300:
                 raise TransientFailure(f"HTTP {response.status}")
     except urllib.error.HTTPError as error:

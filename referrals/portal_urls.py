@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import portal
+from . import inbox, portal
 
 app_name = "portal"
 
@@ -13,4 +13,12 @@ urlpatterns = [
         portal.member_remove,
         name="member_remove",
     ),
+]
+
+# The clinician inbox (referrals/inbox.py).
+urlpatterns += [
+    path("organisations/<uuid:pk>/referrals/", inbox.inbox, name="inbox"),
+    path("referrals/<uuid:pk>/", inbox.referral_detail, name="referral"),
+    path("referrals/<uuid:pk>/reply/", inbox.referral_reply, name="referral_reply"),
+    path("referrals/<uuid:pk>/state/", inbox.referral_state, name="referral_state"),
 ]

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from . import codes
-from .models import Membership, Organization, Service
+from .models import MailboxMessage, Membership, Organization, Referral, Service
 
 
 def is_administrator(user) -> bool:
@@ -138,3 +139,55 @@ def directory_service_get(pk) -> Service:
         return Service.objects.published().select_related("organization").get(pk=pk)
     except Service.DoesNotExist:
         raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Referrals in the clinician portal: members (any role) of the service's organisation, and
+# administrators. Anything else is not found.
+
+def organization_get_for_user(user, pk) -> Organization:
+    try:
+        return organizations_for_user(user).get(pk=pk)
+    except (Organization.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def referrals_for_user(user) -> QuerySet[Referral]:
+    return Referral.objects.filter(
+        service__organization__in=organizations_for_user(user)
+    ).select_related("service__organization")
+
+
+def referral_get_for_user(user, pk) -> Referral:
+    """The referral, if the user works for its service's organisation; otherwise Http404."""
+    try:
+        return referrals_for_user(user).get(pk=pk)
+    except (Referral.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def referrals_for_organization(user, organization_pk, *, state: str = "") -> QuerySet[Referral]:
+    """An organisation's inbox, newest first, each with `message_count`; Http404 if the user
+    does not work for it."""
+    organization = organization_get_for_user(user, organization_pk)
+    referrals = (
+        Referral.objects.filter(service__organization=organization)
+        .select_related("service")
+        .annotate(message_count=Count("messages"))
+        .order_by("-created_on", "-last_activity_on", "pk")
+    )
+    if state:
+        referrals = referrals.filter(state=state)
+    return referrals
+
+
+def referral_waiting_count(organization) -> int:
+    """Referrals nobody has acknowledged yet: new or delivered to the inbox."""
+    return Referral.objects.filter(
+        service__organization=organization,
+        state__in=[Referral.State.NEW, Referral.State.DELIVERED],
+    ).count()
+
+
+def referral_thread(referral: Referral) -> QuerySet[MailboxMessage]:
+    return referral.messages.select_related("author").order_by("created_on", "pk")

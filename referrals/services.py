@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from stats.services import record
+
 from . import crypto
 from .codenames import (
     codename_generate,
@@ -201,6 +203,8 @@ def referral_set_state(*, actor, referral: Referral, state: str) -> Referral:
     referral.save(update_fields=["state", "closed_on"])
     audit_record(actor=actor, action="referral.state", organization=referral.service.organization,
                  target=referral, detail={"from": old, "to": state})
+    if state == Referral.State.ACKNOWLEDGED:
+        record("referral_acknowledged", country=referral.service.organization.country)
     return referral
 
 

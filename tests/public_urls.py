@@ -14,8 +14,8 @@ from django.utils import translation
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 SEED = Path(__file__).resolve().parent.parent / "content" / "seed"
 READING_PAGES = ("home", "urgent", "about", "privacy", "confidentiality", "browsing",
-                 "professionals", "card", "card_a6", "find_help")
-FORM_PAGES = ("self_check",)
+                 "professionals", "card", "card_a6", "find_help", "open_data")
+FORM_PAGES = ("self_check", "mailbox")
 # A demo service from referrals/seed/demo-directory.json, which the test database holds.
 DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 
@@ -44,7 +44,9 @@ def reading_paths(language: str) -> list[str]:
 def form_paths(language: str) -> list[str]:
     """Pages with a form: they set the CSRF cookie and nothing else, and are never cached."""
     with translation.override(language):
-        return [reverse(name) for name in FORM_PAGES]
+        return [reverse(name) for name in FORM_PAGES] + [
+            reverse("refer", args=[DEMO_SERVICE])
+        ]
 
 
 def public_paths(language: str) -> list[str]:

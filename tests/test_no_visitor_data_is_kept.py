@@ -113,3 +113,16 @@ def test_the_client_key_changes_when_the_daily_secret_does(client):
     cache.clear()  # what the end of the secret's day (its TTL) amounts to
     after = str(client.get("/en/", REMOTE_ADDR=ADDRESS).wsgi_request.client_key)
     assert before != after
+
+
+def test_the_client_key_still_works_when_the_cache_is_down(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    first = str(client.get("/en/", REMOTE_ADDR=ADDRESS).wsgi_request.client_key)
+    again = str(client.get("/en/", REMOTE_ADDR=ADDRESS).wsgi_request.client_key)
+    assert first == again and ADDRESS not in first

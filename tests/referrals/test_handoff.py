@@ -218,3 +218,11 @@ def test_an_unreachable_smtp_server_means_a_retry_not_a_lost_notice(service, set
     settings.EMAIL_PORT = 1  # nothing listens there
     delivery = pending(service, "email")
     assert delivery_attempt(delivery_id=delivery.pk)[0] == "retry"
+
+
+def test_a_redirecting_webhook_is_not_counted_as_delivered(service, provider):
+    provider.status = 302  # a redirect answered to the POST; urllib would follow it with a GET
+    delivery = pending(service, "webhook")
+    assert delivery_attempt(delivery_id=delivery.pk)[0] == "retry"
+    delivery.refresh_from_db()
+    assert delivery.state == "pending" and delivery.last_error == "HTTP 302"

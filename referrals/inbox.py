@@ -1,0 +1,103 @@
+"""The clinician inbox: an organisation's referrals, one referral with its thread, a reply and
+a change of state. Access is decided in selectors (another organisation's referral is not
+found); every page that shows a referral's words is recorded in the audit log."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from . import codes, crypto, selectors, services
+from .inbox_forms import InboxFilterForm, ReplyForm, StateForm
+from .models import Referral
+
+PER_PAGE = 50
+
+
+@login_required
+@require_safe
+def inbox(request, pk):
+    organization = selectors.organization_get_for_user(request.user, pk)
+    form = InboxFilterForm(request.GET)
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    referrals = selectors.referrals_for_organization(request.user, organization.pk, state=state)
+    page = Paginator(referrals, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "referrals/portal/inbox.html",
+        {
+            "organization": organization,
+            "form": form,
+            "state": state,
+            "state_label": Referral.State(state).label if state else "",
+            "page": page,
+        },
+    )
+
+
+def _render_referral(request, referral, *, reply_form=None, state_form=None, status=200):
+    """The referral with its words decrypted; recorded as a view by this user."""
+    services.referral_view_record(actor=request.user, referral=referral)
+    thread = [
+        {
+            "sender": message.sender,
+            "sender_display": message.get_sender_display(),
+            "author": message.author.username if message.author else "",
+            "created_on": message.created_on,
+            "body": crypto.decrypt(message.body_encrypted),
+        }
+        for message in selectors.referral_thread(referral)
+    ]
+    return render(
+        request,
+        "referrals/portal/referral.html",
+        {
+            "referral": referral,
+            "organization": referral.service.organization,
+            "message": crypto.decrypt(referral.message_encrypted),
+            "contact": crypto.decrypt(referral.contact_encrypted),
+            "language": (codes.language_name(referral.preferred_language)
+                         if referral.preferred_language else ""),
+            "thread": thread,
+            "reply_form": reply_form or ReplyForm(),
+            "state_form": state_form or StateForm(initial={"state": referral.state}),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def referral_detail(request, pk):
+    referral = selectors.referral_get_for_user(request.user, pk)
+    return _render_referral(request, referral)
+
+
+@login_required
+@require_POST
+def referral_reply(request, pk):
+    referral = selectors.referral_get_for_user(request.user, pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _render_referral(request, referral, reply_form=form, status=400)
+    services.referral_reply(actor=request.user, referral=referral, body=form.cleaned_data["body"])
+    messages.success(request, _("Reply sent. The person sees it when they open their mailbox."))
+    return redirect("portal:referral", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def referral_state(request, pk):
+    referral = selectors.referral_get_for_user(request.user, pk)
+    form = StateForm(request.POST)
+    if not form.is_valid():
+        return _render_referral(request, referral, state_form=form, status=400)
+    referral = services.referral_set_state(
+        actor=request.user, referral=referral, state=form.cleaned_data["state"]
+    )
+    messages.success(
+        request, _("State changed to: %(state)s.") % {"state": referral.get_state_display()}
+    )
+    return redirect("portal:referral", pk=referral.pk)

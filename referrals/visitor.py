@@ -1,0 +1,345 @@
+"""The anonymous visitor's side of a referral: the form, the codename page and the mailbox.
+
+Nothing here is cacheable (the site's no-store default applies) and nothing is kept about the
+visitor: the codename lives only in the page it is shown on and in the forms the visitor posts
+back (never in a URL, log line, table or cache entry). Every mailbox request carries it again,
+because no cookie other than the CSRF one may remember anything.
+"""
+
+import contextlib
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods
+
+from stats.services import record
+
+from . import crypto, limits, services
+from .codenames import codename_normalise
+from .models import MailboxMessage, Referral, Service
+from .visitor_forms import CodenameForm, FollowUpForm, ReferralForm
+
+# A form may be sent once. Its one-time token is signed (so it cannot be made up) and, once
+# used, remembered by its hash for as long as it is accepted: a replay is recognised, not
+# stored twice. A token older than this is refused with the text kept, and a fresh one given.
+ONCE_MAX_AGE = 24 * 60 * 60
+ONCE_SALT = "referrals.visitor.once"
+
+POST_FIELDS = ("codename", "message", "contact", "body")
+
+
+# ---------------------------------------------------------------------------------------------
+# One-time form tokens
+
+
+def once_new() -> str:
+    return signing.TimestampSigner(salt=ONCE_SALT).sign(secrets.token_urlsafe(24))
+
+
+def once_valid(token: str) -> str | None:
+    """The token's random part, if the token is ours and recent enough."""
+    try:
+        return signing.TimestampSigner(salt=ONCE_SALT).unsign(token[:200], max_age=ONCE_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return None
+
+
+def _once_key(value: str) -> str:
+    return f"form-once:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def once_claim(value: str) -> bool:
+    """Mark the token used. False when it was used before: the same form sent again."""
+    try:
+        return bool(cache.add(_once_key(value), 1, ONCE_MAX_AGE))
+    except Exception:  # noqa: BLE001 (a cache outage must not cost a person their message)
+        return True
+
+
+def once_release(value: str) -> None:
+    """The form was not acted on after all (refused, limited, failed): it may be sent again."""
+    with contextlib.suppress(Exception):  # an outage only means the token stays used
+        cache.delete(_once_key(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _too_many(request, reason: str):
+    return render(request, "errors/429.html", {"reason": reason, "sensitive": True}, status=429)
+
+
+def _referable_service(pk) -> Service:
+    """A service shown in the public directory (others are not found, as on its page)."""
+    try:
+        return Service.objects.published().select_related("organization").get(pk=pk)
+    except Service.DoesNotExist:
+        raise Http404 from None
+
+
+def _takes_anonymous_referrals(service: Service) -> bool:
+    return bool(
+        service.published and service.accepts_anonymous_referrals and service.takes_referrals_now
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The referral
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_post_parameters(*POST_FIELDS)
+@sensitive_variables("codename", "form", "data", "written")
+@csrf_protect
+def refer(request, pk):
+    """Write to a service anonymously. The codename is shown in the answer to the POST, once."""
+    service = _referable_service(pk)
+    context = {
+        "service": service,
+        "sensitive": True,
+        "retention_days": settings.REFERRAL_RETENTION_DAYS,
+    }
+    if not _takes_anonymous_referrals(service):
+        status = 409 if request.method == "POST" else 200
+        written = request.POST.get("message", "") if request.method == "POST" else ""
+        return render(
+            request, "referrals/refer.html",
+            {**context, "unavailable": True, "written": written}, status=status,
+        )
+
+    if request.method != "POST":
+        form = ReferralForm()
+        return render(request, "referrals/refer.html", {**context, "form": form,
+                                                         "once": once_new()})
+
+    form = ReferralForm(request.POST)
+    once = once_valid(request.POST.get("once", ""))
+    valid = form.is_valid()
+    if valid and once is None:
+        form.add_error(None, _form_expired_message())
+        valid = False
+    if not valid:
+        token = request.POST.get("once", "") if once is not None else once_new()
+        return render(request, "referrals/refer.html",
+                      {**context, "form": form, "once": token}, status=400)
+
+    if not once_claim(once):
+        return render(request, "referrals/refer.html", {**context, "already_sent": True},
+                      status=409)
+    if not limits.referral_allowed(
+        str(request.client_key),
+        per_day=settings.REFERRAL_LIMIT_PER_CLIENT_PER_DAY,
+        global_per_hour=settings.REFERRAL_LIMIT_GLOBAL_PER_HOUR,
+    ):
+        once_release(once)
+        return _too_many(request, "referral")
+
+    data = form.cleaned_data
+    try:
+        _referral, codename = services.referral_create(
+            service=service,
+            message=data["message"],
+            contact=data["contact"],
+            preferred_language=data["preferred_language"],
+        )
+    except services.ReferralRefused:
+        once_release(once)
+        return render(
+            request, "referrals/refer.html",
+            {**context, "unavailable": True, "written": data["message"]}, status=409,
+        )
+    except BaseException:
+        once_release(once)
+        raise
+    record("referral_created", country=service.organization.country)
+    return render(
+        request,
+        "referrals/codename.html",
+        {
+            "service": service,
+            "codename": codename,
+            "words": codename.split("-"),
+            "sensitive": True,
+        },
+    )
+
+
+def _form_expired_message():
+    return gettext(
+        "This form was open for a long time, so for your safety it has to be sent again. "
+        "Your words are still here: check them and send the form again."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The mailbox
+
+
+ACTIONS = ("open", "write", "delete", "forget", "forget_confirmed")
+
+
+def _thread(referral: Referral) -> list[dict]:
+    """The visitor's first message and every message since, decrypted, oldest first."""
+
+    def readable(token: str) -> str | None:
+        try:
+            return crypto.decrypt(token)
+        except crypto.InvalidToken:
+            return None
+
+    thread = [{
+        "id": None,
+        "sender": MailboxMessage.Sender.VISITOR,
+        "first": True,
+        "on": referral.created_on,
+        "body": readable(referral.message_encrypted),
+    }]
+    for message in referral.messages.order_by("id"):
+        thread.append({
+            "id": message.pk,
+            "sender": message.sender,
+            "first": False,
+            "on": message.created_on,
+            "body": readable(message.body_encrypted),
+        })
+    return thread
+
+
+def _mailbox_page(request, referral: Referral, codename: str, *, status=200, form=None,
+                  notice="", confirm_forget=False):
+    closed = referral.state == Referral.State.CLOSED
+    context = {
+        "referral": referral,
+        "service": referral.service,
+        "codename": codename,
+        "thread": _thread(referral),
+        "closed": closed,
+        "form": form or (None if closed else FollowUpForm()),
+        "once": (request.POST.get("once", "") if form is not None and form.is_bound
+                 and once_valid(request.POST.get("once", "")) else once_new()),
+        "notice": notice,
+        "confirm_forget": confirm_forget,
+        "retention_days": settings.REFERRAL_RETENTION_DAYS,
+        "max_age_days": settings.REFERRAL_MAX_AGE_DAYS,
+        "sensitive": True,
+    }
+    return render(request, "referrals/mailbox.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_post_parameters(*POST_FIELDS)
+@sensitive_variables("codename", "form")
+@csrf_protect
+def mailbox(request):
+    """Open a mailbox with its codename (POST only), and act on it with the same codename."""
+    if request.method != "POST":
+        # A codename in the address would end up in history and logs: it is never read there.
+        return render(request, "referrals/mailbox_open.html",
+                      {"form": CodenameForm(), "sensitive": True})
+
+    if not limits.mailbox_attempt_allowed(
+        str(request.client_key), per_hour=settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR
+    ):
+        return _too_many(request, "mailbox")
+
+    form = CodenameForm(request.POST)
+    form.is_valid()
+    codename = codename_normalise(form.cleaned_data.get("codename", ""))
+    referral = services.referral_find(codename) if codename else None
+    if referral is None:
+        # One answer for a malformed and an unknown codename: neither says more than the other.
+        return render(request, "referrals/mailbox_open.html",
+                      {"form": form, "not_found": True, "sensitive": True}, status=404)
+
+    action = request.POST.get("action", "open")
+    if action not in ACTIONS:
+        action = "open"
+    handler = {
+        "open": _mailbox_open,
+        "write": _mailbox_write,
+        "delete": _mailbox_delete,
+        "forget": _mailbox_forget,
+        "forget_confirmed": _mailbox_forget_confirmed,
+    }[action]
+    return handler(request, referral, codename)
+
+
+def _mailbox_open(request, referral, codename):
+    record("mailbox_opened")
+    return _mailbox_page(request, referral, codename)
+
+
+@sensitive_variables("codename", "form")
+def _mailbox_write(request, referral, codename):
+    if referral.state == Referral.State.CLOSED:
+        return _mailbox_page(
+            request, referral, codename, status=409,
+            notice=gettext("This conversation is closed, so your message was not sent."),
+        )
+    form = FollowUpForm(request.POST)
+    once = once_valid(request.POST.get("once", ""))
+    valid = form.is_valid()
+    if valid and once is None:
+        form.add_error(None, _form_expired_message())
+        valid = False
+    if not valid:
+        return _mailbox_page(request, referral, codename, status=400, form=form)
+    if not once_claim(once):
+        return _mailbox_page(
+            request, referral, codename, status=409,
+            notice=gettext("This message was already sent. It has not been sent twice."),
+        )
+    try:
+        services.mailbox_visitor_write(
+            referral=referral, codename=codename, body=form.cleaned_data["body"]
+        )
+    except services.MessageHoldsCodename:
+        once_release(once)
+        form.add_error(
+            "body",
+            gettext(
+                "Your message contains your codename. Please take it out before you send: "
+                "anyone who has your codename can open your mailbox."
+            ),
+        )
+        return _mailbox_page(request, referral, codename, status=400, form=form)
+    except BaseException:
+        once_release(once)
+        raise
+    referral.refresh_from_db()
+    return _mailbox_page(request, referral, codename,
+                         notice=gettext("Your message was sent."))
+
+
+def _mailbox_delete(request, referral, codename):
+    try:
+        message_id = int(request.POST.get("message", ""))
+    except ValueError:
+        message_id = None
+    deleted = message_id is not None and services.mailbox_visitor_delete_reply(
+        referral=referral, message_id=message_id
+    )
+    notice = gettext("The reply was deleted.") if deleted else gettext(
+        "That reply was already deleted."
+    )
+    return _mailbox_page(request, referral, codename, notice=notice)
+
+
+def _mailbox_forget(request, referral, codename):
+    return _mailbox_page(request, referral, codename, confirm_forget=True)
+
+
+def _mailbox_forget_confirmed(request, referral, codename):
+    service = referral.service
+    services.referral_forget(referral=referral)
+    return render(request, "referrals/forgotten.html", {"service": service, "sensitive": True})
+

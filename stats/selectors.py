@@ -1,0 +1,225 @@
+"""Reading the counts: raw for staff, suppressed for the public."""
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from babel import Locale, UnknownLocaleError
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import pgettext_lazy as _p
+
+from . import metrics, suppression
+from .models import DailyCount
+
+WEEK_CACHE_SECONDS = 24 * 60 * 60
+MAX_DAYS = 366
+
+KIND_LABELS = {
+    "home": _p("kind of page", "Home page"),
+    "pathway": _p("kind of page", "Pathway overview"),
+    "step": _p("kind of page", "Pathway step"),
+    "page": _p("kind of page", "Information page"),
+    "directory": _p("kind of page", "Provider search"),
+    "selfcheck": _p("kind of page", "Self-check"),
+    "landing": _p("kind of page", "Campaign page"),
+    "open-data": _p("kind of page", "Open data"),
+}
+
+
+def value_label(dimension: str, value: str) -> str:
+    """A readable, translated name for a dimension value."""
+    if dimension == "language":
+        names = dict(settings.LANGUAGES)
+        return str(names[value]).capitalize() if value in names else value
+    if dimension == "country":
+        if value == "any":
+            return gettext("Any country")
+        try:
+            locale = Locale.parse(get_language() or settings.LANGUAGE_CODE)
+        except (UnknownLocaleError, ValueError):
+            locale = Locale("en")
+        return locale.territories.get(value, value)
+    if dimension == "urgent":
+        return gettext("Yes") if value == "yes" else gettext("No")
+    if dimension == "step":
+        return pgettext("pathway step", "Step %(number)s") % {"number": value}
+    if dimension == "kind":
+        return str(KIND_LABELS.get(value, value))
+    if dimension == "pathway" and value == "none":
+        return gettext("No pathway")
+    return value
+
+
+def days_in(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+# --------------------------------------------------------------------------------------------
+# Staff: raw counts
+
+
+def counts_between(*, start: date, end: date):
+    return DailyCount.objects.filter(day__range=(start, end))
+
+
+def totals_by_key(*, start: date, end: date) -> dict[tuple[str, str], int]:
+    """{(metric, dims): count} summed over the days from start to end."""
+    rows = (
+        counts_between(start=start, end=end)
+        .values("metric", "dims")
+        .annotate(total=Sum("count"))
+        .order_by()
+    )
+    return {(row["metric"], row["dims"]): row["total"] for row in rows}
+
+
+@dataclass
+class Dashboard:
+    start: date
+    end: date
+    funnel: list[tuple[str, str, int]]  # (metric, label, count)
+    languages: list[tuple[str, str]]  # (code, label)
+    by_language: list[tuple[str, str, list[int]]]  # (metric, label, count per language)
+    pathways: list[tuple[str, list[tuple[int, int]]]]  # (pathway, [(step, count)])
+    rejected: list[tuple[str, int]]
+    dropped: int
+    daily_totals: list[tuple[date, int]] = field(default_factory=list)
+
+
+def dashboard(*, start: date, end: date) -> Dashboard:
+    """Everything the staff dashboard shows, from raw (unsuppressed) counts."""
+    totals = totals_by_key(start=start, end=end)
+    per_metric: dict[str, int] = defaultdict(int)
+    per_language: dict[tuple[str, str], int] = defaultdict(int)
+    steps: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    rejected: dict[str, int] = defaultdict(int)
+    for (metric, dims), count in totals.items():
+        per_metric[metric] += count
+        parsed = metrics.dims_parse(dims)
+        if "language" in parsed:
+            per_language[(metric, parsed["language"])] += count
+        if metric == "pathway_step_reached":
+            steps[parsed["pathway"]][int(parsed["step"])] += count
+        if metric == "stats_rejected":
+            rejected[parsed.get("metric", "unknown")] += count
+    languages = [(code, value_label("language", code)) for code, _name in settings.LANGUAGES]
+    with_language = [m for m in metrics.PUBLISHED if "language" in metrics.METRICS[m].names]
+    return Dashboard(
+        start=start,
+        end=end,
+        funnel=[(m, str(metrics.METRICS[m].label), per_metric.get(m, 0)) for m in metrics.FUNNEL],
+        languages=languages,
+        by_language=[
+            (m, str(metrics.METRICS[m].label), [per_language.get((m, code), 0)
+                                                 for code, _label in languages])
+            for m in with_language
+        ],
+        pathways=[
+            (pathway, [(number, by_step.get(number, 0))
+                       for number in range(1, max(by_step) + 1)])
+            for pathway, by_step in sorted(steps.items())
+        ],
+        rejected=sorted(rejected.items()),
+        dropped=per_metric.get("stats_dropped", 0),
+    )
+
+
+def export_rows(*, start: date, end: date) -> Iterator[tuple[str, str, str, int]]:
+    """(day, metric, dimensions, count) for every daily row in the range, for CSV."""
+    rows = counts_between(start=start, end=end).order_by("day", "metric", "dims")
+    for day, metric, dims, count in rows.values_list("day", "metric", "dims", "count").iterator():
+        yield day.isoformat(), metric, dims, count
+
+
+# --------------------------------------------------------------------------------------------
+# Public: suppressed counts, published by whole ISO weeks
+
+
+def published_through(now=None) -> date:
+    """The last day the public may see: the Sunday of the last week that has ended (and has
+    had STATS_PUBLISH_DELAY for late roll-ups)."""
+    now = now or timezone.now()
+    reference = timezone.localdate(now - settings.STATS_PUBLISH_DELAY)
+    return reference - timedelta(days=reference.weekday() + 1)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_label(monday: date) -> str:
+    year, week, _weekday = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class Publication:
+    start: date
+    end: date  # the last day shown (never after published_through)
+    through: date
+    # metric -> the published weeks overlapping the range, oldest first
+    weeks: dict[str, list[suppression.Week]]
+
+    def daily(self) -> list[tuple[date, dict[str, suppression.Period]]]:
+        by_day: dict[date, dict[str, suppression.Period]] = {}
+        for metric, weeks in self.weeks.items():
+            for week in weeks:
+                for day, period in week.days.items():
+                    if self.start <= day <= self.end:
+                        by_day.setdefault(day, {})[metric] = period
+        return sorted(by_day.items())
+
+    def weekly(self) -> list[tuple[date, dict[str, suppression.Period]]]:
+        by_week: dict[date, dict[str, suppression.Period]] = {}
+        for metric, weeks in self.weeks.items():
+            for week in weeks:
+                by_week.setdefault(week.monday, {})[metric] = week.week
+        return sorted(by_week.items())
+
+
+def publication(*, start: date, end: date, now=None) -> Publication:
+    """The suppressed counts of every published metric for each whole ISO week that overlaps
+    start..end and has been published. The weeks are computed whole whatever the range, so
+    every request shows the same suppression of the same numbers."""
+    through = published_through(now)
+    end = min(end, through)
+    weeks: dict[str, list[suppression.Week]] = {metric: [] for metric in metrics.PUBLISHED}
+    if start > end:
+        return Publication(start=start, end=end, through=through, weeks=weeks)
+    first, last = monday_of(start), monday_of(end)
+    rows: dict[tuple[str, date], list[tuple[date, str, int]]] = defaultdict(list)
+    queryset = DailyCount.objects.filter(
+        day__range=(first, last + timedelta(days=6)), metric__in=metrics.PUBLISHED
+    ).values_list("day", "metric", "dims", "count")
+    for day, metric, dims, count in queryset.iterator():
+        rows[(metric, monday_of(day))].append((day, dims, count))
+    monday = first
+    while monday <= last:
+        for metric in metrics.PUBLISHED:
+            weeks[metric].append(_week(metric, monday, rows.get((metric, monday), [])))
+        monday += timedelta(days=7)
+    return Publication(start=start, end=end, through=through, weeks=weeks)
+
+
+def _week(metric: str, monday: date, rows: list[tuple[date, str, int]]) -> suppression.Week:
+    rows = sorted(rows)
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:24]
+    key = f"stats:published:{metric}:{monday.isoformat()}:{settings.STATS_SMALL_COUNT}:{digest}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    definition = metrics.METRICS[metric]
+    week = suppression.week_protect(
+        days=[monday + timedelta(days=offset) for offset in range(7)],
+        rows=[(day, metrics.dims_parse(dims), count) for day, dims, count in rows],
+        dimensions=[(d.name, d.listed()) for d in definition.dimensions],
+        threshold=settings.STATS_SMALL_COUNT,
+    )
+    cache.set(key, week, WEEK_CACHE_SECONDS)
+    return week

@@ -1,0 +1,9 @@
+"""Public statistics pages (inside the language prefix)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("open-data/", views.open_data, name="open_data"),
+]

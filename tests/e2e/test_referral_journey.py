@@ -1,0 +1,138 @@
+"""A visitor without JavaScript writes to a demo service, keeps the codename it is shown, and
+later opens the mailbox with it. The pages have nothing for axe-core to fix and fit a phone."""
+
+import re
+
+import pytest
+
+from referrals import services
+from referrals.models import MailboxMessage, Referral, Service
+from tests.public_urls import LANGUAGE_CODES
+from tests.referrals.factories import make_member
+
+pytestmark = pytest.mark.browser
+
+SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"  # a demo service that takes anonymous messages
+MESSAGE = "I have been looking at things online that I know are wrong, and I want help to stop."
+FOLLOW_UP = "Thank you for answering. Evenings are easiest for me to talk."
+PHONE = (320, 640)
+
+
+def test_a_visitor_without_javascript_refers_themself_and_opens_the_mailbox(new_context):
+    service = Service.objects.get(pk=SERVICE)
+    assert service.accepts_anonymous_referrals and service.takes_referrals_now
+    visit = new_context(javascript=False)
+    page = visit.page
+
+    visit.goto(f"/en/find-help/{SERVICE}/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Contact this service anonymously").click()
+    assert page.url.endswith(f"/en/find-help/{SERVICE}/refer/")
+
+    # Sent without the acknowledgement, the form comes back with what was written.
+    page.get_by_label("Your message").fill(MESSAGE)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my message").click()
+    assert page.locator("#errors").is_visible()
+    assert page.get_by_label("Your message").input_value() == MESSAGE
+    assert not Referral.objects.filter(service=service).exists()
+
+    page.get_by_label("I have read this.").check()
+    page.get_by_label("Language you would like an answer in (optional)").select_option("fi")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my message").click()
+    assert page.get_by_role("heading", name="Your message was sent").is_visible()
+    codename = page.locator("#codename").inner_text().strip()
+    assert re.fullmatch(r"[a-z]+(?:-[a-z]+){6}", codename)
+    referral = Referral.objects.get(service=service)
+    assert referral.preferred_language == "fi"
+    assert "?" not in page.url
+
+    # Later: the mailbox, with the codename typed carelessly.
+    with page.expect_navigation():
+        page.get_by_role("link", name="/en/mailbox/").click()
+    page.get_by_label("Your codename").fill(codename.upper().replace("-", " "))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open my mailbox").click()
+    assert page.url.endswith("/en/mailbox/")
+    assert page.locator("#state").inner_text() in ("New", "Delivered")
+    assert page.get_by_text(MESSAGE).is_visible()
+
+    page.get_by_label("Your message").fill(FOLLOW_UP)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
+    assert page.get_by_text("Your message was sent.").is_visible()
+    assert page.get_by_text(FOLLOW_UP).is_visible()
+    assert MailboxMessage.objects.filter(referral=referral).count() == 1
+    assert codename not in page.url
+    assert visit.foreign_requests == []
+    assert visit.other_hosts_asked() == []
+
+
+@pytest.mark.parametrize("language", LANGUAGE_CODES)
+def test_the_referral_and_mailbox_pages_have_no_accessibility_violations_and_fit_a_phone(
+    new_context, axe_violations, language
+):
+    # axe needs JavaScript itself, so "JS off" is the page with its own scripts blocked.
+    visit = new_context(javascript=True, viewport=PHONE, block_own_scripts=True)
+    page = visit.page
+    found = {}
+
+    def check(name):
+        problems = axe_violations(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE[0]:
+            problems.append(f"scrolls sideways: {width}px wide")
+        if problems:
+            found[name] = problems
+
+    visit.goto(f"/{language}/find-help/{SERVICE}/refer/")
+    check("form")
+    with page.expect_navigation():
+        page.locator("button[type=submit]").click()
+    assert page.locator("#errors").is_visible()
+    check("form with errors")
+
+    page.locator("#id_acknowledge").check()
+    page.locator("#id_message").fill(MESSAGE)
+    with page.expect_navigation():
+        page.locator("button[type=submit]").click()
+    codename = page.locator("#codename").inner_text().strip()
+    check("codename page")
+
+    referral = Referral.objects.get(service_id=SERVICE)
+    clinician = make_member(referral.service.organization)
+    services.referral_reply(actor=clinician, referral=referral,
+                            body="Thank you for writing. We can talk this week.")
+
+    visit.goto(f"/{language}/mailbox/")
+    check("mailbox, asking for the codename")
+    page.locator("#id_codename").fill("not-a-real-codename")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    check("mailbox, wrong codename")
+
+    page.locator("#id_codename").fill(codename)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert page.locator("#state").is_visible()
+    check("mailbox, open")
+
+    page.locator("#id_body").fill(f"My codename is {codename}")
+    with page.expect_navigation():
+        page.locator("form:has(#id_body) button[type=submit]").click()
+    assert page.locator("#errors").is_visible()
+    check("mailbox, refused follow-up")
+
+    with page.expect_navigation():
+        page.locator("form:has(input[value=forget]) button").click()
+    check("mailbox, confirm forgetting")
+    with page.expect_navigation():
+        page.locator("form:has(input[value=forget_confirmed]) button").click()
+    check("forgotten")
+    assert not Referral.objects.filter(pk=referral.pk).exists()
+
+    assert visit.blocked_own, "no page loaded a script of its own to block"
+    assert visit.foreign_requests == []
+    report = "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in found.items())
+    assert found == {}, f"axe ({language}):\n{report}"

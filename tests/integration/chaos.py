@@ -1,0 +1,1198 @@
+"""Chaos harness for the referral handoff (DESIGN.md, "Referral handoff" and "Quality bars").
+
+Everything runs on loopback and belongs to one run: a fresh PostgreSQL database
+(helpportal_chaos_<random>, dropped at the end), its own redis-server on a free port (so
+restarting it disturbs nothing else), gunicorn in production mode, a Celery worker, Celery beat
+and a webhook receiver that records every POST. Visitors submit referrals through the real
+form over HTTP while the worker is SIGKILLed and Redis is restarted; then the harness waits
+(bounded) until every delivery is done and counts what was lost, duplicated and re-sent, and
+how long each referral took from submit to its provider's webhook.
+
+    from tests.integration.chaos import ChaosConfig, run_chaos
+    report = run_chaos(ChaosConfig(referrals=200, worker_kills=5, redis_restarts=1))
+    print(report.text())
+
+Used by tests/integration/test_referral_chaos.py and bench/referrals.py. This file is also
+the webhook receiver: `python tests/integration/chaos.py receiver --port P --secret S --log F`
+(it imports nothing from the project, so it starts in a fraction of a second).
+
+The counts:
+
+- lost: an accepted referral (its POST answered 200, or it exists in the database) whose
+  webhook Idempotency-Key never reached the receiver. Must be 0.
+- duplicated: a referral that reached its provider under more than one distinct
+  Idempotency-Key, or that has more than one Outbox row for a channel, or one submission that
+  made more than one referral. Must be 0.
+- re-sends: the same Idempotency-Key received more than once. The idempotency contract
+  allows it (a worker killed after the provider answered but before the delivery was marked
+  done sends it again; the provider drops the repeat by its key), so it is counted apart.
+- latency: first arrival of a referral's key minus the moment its POST was sent; p50/p95 over
+  all referrals, and over those submitted outside the outage windows (from a little before
+  each kill or Redis stop until a little after the worker answers again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+PYTHON = sys.executable
+DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+class ChaosError(Exception):
+    """Something the harness needs did not start or answer."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration and report
+
+
+@dataclass
+class ChaosConfig:
+    referrals: int = 200
+    threads: int = 4  # concurrent visitors
+    rate: float = 8.0  # submissions started per second, all threads together (0: no pacing)
+    worker_kills: int = 5
+    redis_restarts: int = 1
+    web_kills: int = 0  # SIGKILL a gunicorn worker process (its master starts another)
+    worker_concurrency: int = 2
+    web_workers: int = 3
+    sweep_after: int = 10  # OUTBOX_SWEEP_AFTER_SECONDS; beat sweeps every 30 s
+    redis_down: tuple[float, float] = (2.0, 5.0)  # seconds Redis stays stopped, uniform
+    window_before: float = 1.0  # outage window: this long before a kill or Redis stop ...
+    window_after: float = 2.0  # ... until this long after the worker answers again
+    drain_timeout: float = 180.0  # wait at most this long for every delivery to be done
+    quiet: float = 2.0  # after the last delivery, wait this long for late re-sends
+    email: bool = False  # also the "email" channel (console backend in the worker's log)
+    receiver_fail_rate: float = 0.0  # answer this share of webhooks 503 (after recording)
+    language: str = "en"
+    refer_path: str = "/{lang}/find-help/{service}/refer/"
+    seed: int | None = None
+    workdir: Path | None = None  # logs and files; a temporary directory when None
+    admin_url: str | None = None  # a postgres:// URL on the server to create the database on
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log: Callable[[str], None] | None = None
+
+    def say(self, message: str) -> None:
+        (self.log or _stderr)(message)
+
+
+def _stderr(message: str) -> None:
+    print(f"[chaos] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, int(-(-pct * len(ordered) // 100)))  # ceil(pct/100 * n)
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+@dataclass
+class Event:
+    kind: str  # "worker-kill", "redis-restart", "web-kill"
+    start: float  # wall clock (time.time())
+    end: float  # when the system answered again
+    note: str = ""
+
+
+@dataclass
+class Submission:
+    index: int
+    marker: str
+    submitted_at: float = 0.0  # wall clock when the POST was sent
+    get_status: int | None = None
+    post_status: int | None = None
+    final_status: int | None = None  # after following redirects
+    seconds: float = 0.0  # GET + POST (+ redirects)
+    error: str = ""
+    codename: str = ""
+
+
+@dataclass
+class ChaosReport:
+    config: ChaosConfig
+    submissions: list[Submission]
+    events: list[Event]
+    referrals_in_db: int
+    accepted: int  # submissions that made a referral (or answered 200)
+    answered_200: int
+    not_200: dict[str, int]  # "<status or error>": count
+    lost: list[str]  # submission markers / referral ids
+    duplicated: list[str]
+    resends: int  # arrivals beyond the first of a key
+    resent_keys: int
+    invalid_signatures: int
+    webhook_posts: int
+    deliveries: dict[str, int]  # outbox state counts
+    undelivered: list[str]  # outbox rows not delivered at the end: "<channel> <state> <error>"
+    unmatched_referrals: int  # referrals no submission made
+    codenames_shown: int
+    codename_mismatches: int
+    latencies: list[float]
+    latencies_outside: list[float]
+    drained_in: float | None  # seconds from the last submission to every delivery done
+    elapsed: float
+    started_wall: float
+    unexpected_exits: list[str]
+    seed: int
+    webhook_leaks: int  # webhook bodies holding a visitor's words (must be 0: ids only)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.invalid_signatures
+                    or self.undelivered or self.webhook_leaks or self.drained_in is None)
+
+    def summary(self) -> dict:
+        def ms(value):
+            return None if value is None else round(value * 1000, 1)
+
+        return {
+            "referrals_submitted": len(self.submissions),
+            "answered_200": self.answered_200,
+            "not_200": self.not_200,
+            "accepted": self.accepted,
+            "referrals_in_db": self.referrals_in_db,
+            "lost": len(self.lost),
+            "duplicated": len(self.duplicated),
+            "resends": self.resends,
+            "resent_keys": self.resent_keys,
+            "webhook_posts": self.webhook_posts,
+            "invalid_signatures": self.invalid_signatures,
+            "webhook_leaks": self.webhook_leaks,
+            "deliveries": self.deliveries,
+            "undelivered": len(self.undelivered),
+            "unmatched_referrals": self.unmatched_referrals,
+            "codenames_shown": self.codenames_shown,
+            "codename_mismatches": self.codename_mismatches,
+            "worker_kills": sum(e.kind == "worker-kill" for e in self.events),
+            "redis_restarts": sum(e.kind == "redis-restart" for e in self.events),
+            "web_kills": sum(e.kind == "web-kill" for e in self.events),
+            "latency_all_ms": {"n": len(self.latencies), "p50": ms(percentile(self.latencies, 50)),
+                               "p95": ms(percentile(self.latencies, 95)),
+                               "max": ms(max(self.latencies, default=None))},
+            "latency_outside_ms": {"n": len(self.latencies_outside),
+                                   "p50": ms(percentile(self.latencies_outside, 50)),
+                                   "p95": ms(percentile(self.latencies_outside, 95)),
+                                   "max": ms(max(self.latencies_outside, default=None))},
+            "drained_in_s": None if self.drained_in is None else round(self.drained_in, 1),
+            "elapsed_s": round(self.elapsed, 1),
+            "unexpected_exits": self.unexpected_exits,
+            "seed": self.seed,
+            "events": [{"kind": e.kind, "at_s": round(e.start - self.started_wall, 1),
+                        "lasted_s": round(e.end - e.start, 1), "note": e.note}
+                       for e in self.events],
+        }
+
+    def text(self) -> str:
+        s = self.summary()
+
+        def fmt(value):
+            return "-" if value is None else f"{value / 1000:.3f} s"
+
+        la, lo = s["latency_all_ms"], s["latency_outside_ms"]
+        lines = [
+            f"referrals submitted      {s['referrals_submitted']}  (answered 200: "
+            f"{s['answered_200']}"
+            + (f"; other: {s['not_200']}" if s["not_200"] else "") + ")",
+            f"referrals in database    {s['referrals_in_db']}  (accepted submissions: "
+            f"{s['accepted']}, made by no submission: {s['unmatched_referrals']})",
+            f"chaos                    {s['worker_kills']} worker SIGKILLs, "
+            f"{s['redis_restarts']} Redis restarts"
+            + (f", {s['web_kills']} gunicorn worker SIGKILLs" if s["web_kills"] else ""),
+            f"lost                     {s['lost']}",
+            f"duplicated               {s['duplicated']}",
+            f"re-sends (same key)      {s['resends']}  ({s['resent_keys']} keys; allowed by "
+            "the Idempotency-Key contract)",
+            f"webhook POSTs received   {s['webhook_posts']}  (invalid signatures: "
+            f"{s['invalid_signatures']}; bodies with a visitor's words: {s['webhook_leaks']})",
+            f"deliveries               {s['deliveries']}"
+            + (f"  NOT DELIVERED: {s['undelivered']}" if s["undelivered"] else ""),
+            f"codename pages           {s['codenames_shown']} showed a codename, "
+            f"{s['codename_mismatches']} did not match their referral",
+            f"submit -> notified, all           n={la['n']:<5} p50 {fmt(la['p50'])}  "
+            f"p95 {fmt(la['p95'])}  max {fmt(la['max'])}",
+            f"submit -> notified, outside outage n={lo['n']:<5} p50 {fmt(lo['p50'])}  "
+            f"p95 {fmt(lo['p95'])}  max {fmt(lo['max'])}",
+            "drained                  "
+            + ("NOT within the time allowed" if s["drained_in_s"] is None
+               else f"no delivery pending {s['drained_in_s']} s after the load and chaos ended"),
+            f"elapsed                  {s['elapsed_s']} s (seed {s['seed']})",
+            "events (s from start)    " + "; ".join(
+                f"{e['at_s']} {e['kind']}" + (f" ({e['note']})" if e["note"] else "")
+                for e in s["events"]),
+        ]
+        if self.unexpected_exits:
+            lines.append(f"unexpected exits         {'; '.join(self.unexpected_exits)}")
+        for label, items in (("lost", self.lost), ("duplicated", self.duplicated),
+                             ("undelivered", self.undelivered)):
+            if items:
+                lines.append(f"{label} (first 10): {', '.join(items[:10])}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The webhook receiver (runs as its own process: `python chaos.py receiver ...`)
+
+
+def receiver_main(argv: list[str]) -> int:
+    import argparse
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    parser = argparse.ArgumentParser(prog="chaos.py receiver")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--fail-rate", type=float, default=0.0)
+    parser.add_argument("--lifetime", type=float, default=3600.0,
+                        help="exit after this many seconds even if nobody stops it")
+    args = parser.parse_args(argv)
+    lock = threading.Lock()
+    out = open(args.log, "a", buffering=1)  # noqa: SIM115 (open for the server's lifetime)
+    secret = args.secret.encode()
+    chance = random.Random()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            self._answer(200, b"ok")
+
+        def do_POST(self):  # noqa: N802
+            arrived = time.time()
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(min(length, 1 << 20))
+            expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+            given = self.headers.get("X-Helpportal-Signature", "")
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                payload = {}
+            fail = args.fail_rate > 0 and chance.random() < args.fail_rate
+            record = {
+                "t": arrived,
+                "key": self.headers.get("Idempotency-Key", ""),
+                "signature_ok": hmac.compare_digest(expected, given),
+                "referral_id": payload.get("referral_id", ""),
+                "delivery_id": payload.get("delivery_id", ""),
+                "event": payload.get("event", ""),
+                "content_type": self.headers.get("Content-Type", ""),
+                "answered": 503 if fail else 200,
+                "body": body.decode("utf-8", "replace"),
+            }
+            with lock:
+                out.write(json.dumps(record) + "\n")
+            self._answer(503 if fail else 200, b'{"ok":false}' if fail else b'{"ok":true}')
+
+        def _answer(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer((HOST, args.port), Handler)
+    server.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    timer = threading.Timer(args.lifetime, server.shutdown)  # bounded even if orphaned
+    timer.daemon = True
+    timer.start()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        out.close()
+    return 0
+
+
+def read_receiver_log(path: Path) -> list[dict]:
+    records = []
+    if not path.exists():
+        return records
+    for line in path.read_text().splitlines():
+        with contextlib.suppress(ValueError):
+            records.append(json.loads(line))
+    return records
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def random_text(length: int) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
+        return True
+    return False
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class Process:
+    """One long-running process in a session of its own (so a group kill reaches its
+    children, and Ctrl-C in a terminal reaches only the harness, which stops it in order)."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
+        self.name, self.command, self.env, self.log = name, command, env, log
+        self.process: subprocess.Popen | None = None
+        self.expected_exit = False
+        self.starts = 0
+
+    def start(self) -> None:
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        self.expected_exit = False
+        self.starts += 1
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the process and everything it started, as a crash or an OOM kill would."""
+        if self.process is None:
+            return
+        self.expected_exit = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+    def stop(self, graceful: int = signal.SIGTERM, timeout: float = 15) -> None:
+        if self.process is None:
+            return
+        self.expected_exit = True
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(graceful)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=timeout)
+        # Whatever is left of its session (pool children, gunicorn workers).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+    def children(self) -> list[int]:
+        if not self.alive():
+            return []
+        pid = self.process.pid
+        try:
+            return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+
+# ---------------------------------------------------------------------------------------------
+# The form, as a browser would fill it
+
+
+class FormParser(HTMLParser):
+    """Every <form> with its fields; enough of HTML for Django's rendered forms."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = {name: value if value is not None else "" for name, value in attrs}
+        if tag == "form":
+            self._form = {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
+                          "fields": []}
+            self.forms.append(self._form)
+        if self._form is None:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text").lower()
+            self._form["fields"].append(
+                {"tag": "input", "type": kind, "name": a["name"], "value": a.get("value"),
+                 "checked": "checked" in a}
+            )
+        elif tag == "button" and a.get("name"):
+            self._form["fields"].append(
+                {"tag": "button", "type": a.get("type", "submit").lower(), "name": a["name"],
+                 "value": a.get("value", "")}
+            )
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self._text = []
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self._form["fields"].append({"tag": "select", "name": a["name"], "options": []})
+        elif tag == "option" and self._select:
+            select = self._form["fields"][-1]
+            select["options"].append((a.get("value", ""), "selected" in a))
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea is not None and self._form is not None:
+            self._form["fields"].append(
+                {"tag": "textarea", "name": self._textarea, "value": "".join(self._text)}
+            )
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._form = None
+
+
+def form_fill(html: str, message: str) -> tuple[str, list[tuple[str, str]]]:
+    """(action, fields) of the form that has a textarea named message: every hidden input
+    copied, every checkbox ticked, the first radio of a group chosen, selects left at their
+    selected option, the message written, other texts as they were (empty)."""
+    parser = FormParser()
+    parser.feed(html)
+    for form in parser.forms:
+        if any(f["tag"] == "textarea" and f["name"] == "message" for f in form["fields"]):
+            break
+    else:
+        raise ChaosError("no form with a textarea named 'message' on the page")
+    fields: list[tuple[str, str]] = []
+    radios_done: set[str] = set()
+    for f in form["fields"]:
+        name = f["name"]
+        if f["tag"] == "textarea":
+            fields.append((name, message if name == "message" else f["value"]))
+        elif f["tag"] == "select":
+            chosen = [value for value, selected in f["options"] if selected]
+            if chosen or f["options"]:
+                fields.append((name, (chosen or [f["options"][0][0]])[0]))
+        elif f["tag"] == "button":
+            continue  # a named submit button is added once, below
+        elif f["type"] == "checkbox":
+            fields.append((name, f["value"] if f["value"] is not None else "on"))
+        elif f["type"] == "radio":
+            if name not in radios_done:
+                radios_done.add(name)
+                fields.append((name, f["value"] or "on"))
+        elif f["type"] in ("submit", "image", "reset", "file"):
+            continue
+        else:  # hidden, text, email, ...
+            fields.append((name, f["value"] or ""))
+    buttons = [f for f in form["fields"] if f["tag"] == "button" and f["type"] == "submit"]
+    buttons += [f for f in form["fields"] if f["tag"] == "input" and f["type"] == "submit"]
+    if buttons:
+        fields.append((buttons[0]["name"], buttons[0]["value"] or ""))
+    return form["action"], fields
+
+
+CODENAME = re.compile(r"\b[a-z]{3,10}(?:-[a-z]{3,10}){6}\b")
+
+
+def codename_in(html: str) -> str:
+    """The seven-word codename shown on the page, if there is one (text or input value)."""
+    text = re.sub(r"<[^>]+>", " ", html)
+    match = CODENAME.search(text) or CODENAME.search(html)
+    return match.group(0) if match else ""
+
+
+class Browser:
+    """One visitor: a cookie jar and plain HTTP/1.1 to gunicorn on loopback."""
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port, self.timeout = port, timeout
+        self.cookies: dict[str, str] = {}
+        self.origin = f"http://{HOST}:{port}"
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None):
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
+        try:
+            sent = {"Host": f"{HOST}:{self.port}", "Accept": "text/html",
+                    "Accept-Language": "en", **(headers or {})}
+            if self.cookies:
+                sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            data = response.read()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                jar = SimpleCookie()
+                jar.load(header)
+                for name, morsel in jar.items():
+                    self.cookies[name] = morsel.value
+            return response.status, response.headers, data.decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+
+def submit_referral(port: int, path: str, submission: Submission) -> None:
+    """GET the form, fill it, POST it, follow redirects; fills in the submission's fields."""
+    browser = Browser(port)
+    started = time.monotonic()
+    try:
+        status, _, html = browser.request("GET", path)
+        submission.get_status = status
+        if status != 200:
+            submission.error = f"GET {status}"
+            return
+        action, fields = form_fill(html, message_for(submission.marker))
+        target = urlsplit(urljoin(f"{browser.origin}{path}", action or path))
+        post_path = target.path + (f"?{target.query}" if target.query else "")
+        submission.submitted_at = time.time()
+        status, headers, html = browser.request(
+            "POST", post_path, body=urlencode(fields).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Origin": browser.origin, "Referer": f"{browser.origin}{path}"},
+        )
+        submission.post_status = status
+        for _ in range(3):
+            if status not in (301, 302, 303, 307) or not headers.get("Location"):
+                break
+            location = urlsplit(urljoin(f"{browser.origin}{post_path}", headers["Location"]))
+            status, headers, html = browser.request(
+                "GET", location.path + (f"?{location.query}" if location.query else "")
+            )
+        submission.final_status = status
+        if status == 200:
+            submission.codename = codename_in(html)
+        else:
+            submission.error = f"POST {submission.post_status}->{status}"
+    except (OSError, http.client.HTTPException, ChaosError) as exc:
+        submission.error = f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        submission.seconds = time.monotonic() - started
+
+
+def message_for(marker: str) -> str:
+    return (f"[{marker}] I have been worried about what I look at online and I would like to "
+            "talk to someone who can help me stop.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The stack
+
+
+class Stack:
+    """Database, Redis, receiver, gunicorn, worker and beat of one run."""
+
+    def __init__(self, config: ChaosConfig, workdir: Path):
+        self.config = config
+        self.dir = workdir
+        self.dbname = f"helpportal_chaos_{secrets.token_hex(4)}"
+        self.admin_url = config.admin_url or _admin_url_from_env()
+        self.db_created = False
+        self.redis_port = free_port()
+        self.web_port = free_port()
+        self.receiver_port = free_port()
+        self.webhook_secret = secrets.token_hex(32)
+        from cryptography.fernet import Fernet
+
+        self.fernet_key = Fernet.generate_key().decode()
+        self.codename_key = random_text(48)
+        self.receiver_log = self.dir / "webhooks.jsonl"
+        self.processes: dict[str, Process] = {}
+        self.service_id = ""
+        self._probe = None
+
+    # -- environment
+
+    @property
+    def database_url(self) -> str:
+        parts = urlsplit(self.admin_url)
+        return parts._replace(path=f"/{self.dbname}").geturl()
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{HOST}:{self.redis_port}/0"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            key: value for key, value in os.environ.items()
+            if not key.startswith(("DATABASE_", "REDIS_", "CELERY_", "GUNICORN_", "DJANGO_",
+                                   "REFERRAL_", "EMAIL_", "PYTEST", "HELPPORTAL_"))
+            and key not in ("WEB_CONCURRENCY", "CACHE_KEY_PREFIX", "SECRET_KEY",
+                            "SECRET_KEY_FILE", "CODENAME_KEY", "CODENAME_KEY_FILE", "DEBUG",
+                            "ALLOWED_HOSTS", "ROOT_URLCONF", "STATIC_ROOT", "LOG_LEVEL",
+                            "OUTBOX_SWEEP_AFTER_SECONDS", "DELIVERY_MAX_ATTEMPTS",
+                            "CLIENT_ADDRESS_HEADER", "SECURE_SSL_REDIRECT", "VAR_DIR")
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="helpportal.settings",
+            DEBUG="0",
+            SECRET_KEY=random_text(64),
+            REFERRAL_KEYS=self.fernet_key,
+            CODENAME_KEY=self.codename_key,
+            ALLOWED_HOSTS=HOST,
+            SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            CACHE_KEY_PREFIX="chaos",
+            STATIC_ROOT=str(self.dir / "static"),
+            VAR_DIR=str(self.dir),
+            REFERRAL_LIMIT_PER_CLIENT_PER_DAY="1000000",
+            REFERRAL_LIMIT_GLOBAL_PER_HOUR="1000000",
+            OUTBOX_SWEEP_AFTER_SECONDS=str(self.config.sweep_after),
+            LOG_LEVEL="WARNING",
+            WEB_CONCURRENCY=str(self.config.web_workers),
+            GUNICORN_BIND=f"{HOST}:{self.web_port}",
+            GUNICORN_LOG_LEVEL="warning",
+            PYTHONDONTWRITEBYTECODE="1",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.config.extra_env)
+        return env
+
+    # -- set-up
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql)
+
+    def create_database(self) -> None:
+        self._admin(f'CREATE DATABASE "{self.dbname}"')
+        self.db_created = True
+
+    def drop_database(self) -> None:
+        if self.db_created:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+            self.db_created = False
+
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=self.env(),
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        if result.returncode != 0:
+            raise ChaosError(f"manage.py {args[0]} failed:\n{result.stderr.strip()[-3000:]}")
+        return result.stdout
+
+    def prepare(self) -> None:
+        say = self.config.say
+        say(f"database {self.dbname}: create and migrate")
+        self.create_database()
+        self.manage("migrate", "--noinput", "-v", "0")
+        say("collectstatic")
+        self.manage("collectstatic", "--noinput", "-v", "0")
+        channels = ["webhook", "email"] if self.config.email else ["webhook"]
+        code = f"""
+from referrals.models import Organization, Service
+org = Organization.objects.create(name="Chaos test clinic", country="FI",
+                                  email="intake@clinic.invalid")
+service = Service.objects.create(
+    organization=org, name="Chaos test service", accepts_anonymous_referrals=True,
+    referral_channels={channels!r}, webhook_url="http://{HOST}:{self.receiver_port}/hook",
+    webhook_secret="{self.webhook_secret}", languages=["en", "fi"], service_areas=["FI"],
+    delivery_modes=["online"], status="active", intake="accepting", published=True)
+print(service.pk)
+"""
+        self.service_id = self.manage("shell", "-c", code).strip().splitlines()[-1]
+
+    def start_all(self) -> None:
+        env = self.env()
+        self.processes["redis"] = Process(
+            "redis",
+            ["redis-server", "--port", str(self.redis_port), "--bind", HOST, "--save", "",
+             "--appendonly", "no", "--dir", str(self.dir)],
+            env, self.dir / "redis.log",
+        )
+        self.processes["receiver"] = Process(
+            "receiver",
+            [PYTHON, str(Path(__file__).resolve()), "receiver", "--port",
+             str(self.receiver_port), "--secret", self.webhook_secret, "--log",
+             str(self.receiver_log), "--fail-rate", str(self.config.receiver_fail_rate)],
+            env, self.dir / "receiver.log",
+        )
+        self.processes["gunicorn"] = Process(
+            "gunicorn",
+            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "helpportal.wsgi"],
+            env, self.dir / "gunicorn.log",
+        )
+        self.processes["worker"] = Process(
+            "worker",
+            [PYTHON, "-m", "celery", "-A", "helpportal", "worker",
+             "-c", str(self.config.worker_concurrency), "-l", "warning",
+             "-n", f"chaos-{secrets.token_hex(3)}@%h"],
+            env, self.dir / "worker.log",
+        )
+        self.processes["beat"] = Process(
+            "beat",
+            [PYTHON, "-m", "celery", "-A", "helpportal", "beat", "-l", "warning",
+             "-s", str(self.dir / "beat-schedule"), "--pidfile", str(self.dir / "beat.pid")],
+            env, self.dir / "beat.log",
+        )
+        self.start_redis()
+        for name in ("receiver", "gunicorn", "worker", "beat"):
+            self.processes[name].start()
+        self.wait_for("receiver", lambda: port_open(self.receiver_port), 30)
+        self.wait_for("gunicorn", self.web_healthy, 90)
+        self.wait_for("worker", self.worker_answers, 90)
+
+    def wait_for(self, name: str, check: Callable[[], bool], timeout: float) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes.get(name)
+            if process is not None and not process.alive():
+                raise ChaosError(f"{name} exited ({process.process.returncode}):\n"
+                                 f"{tail(process.log)}")
+            if check():
+                return time.time()
+            time.sleep(0.1)
+        log = self.processes[name].log if name in self.processes else None
+        raise ChaosError(f"{name} not ready within {timeout} s" +
+                         (f":\n{tail(log)}" if log else ""))
+
+    def web_healthy(self) -> bool:
+        try:
+            status, _, _ = Browser(self.web_port, timeout=3).request("GET", "/healthz")
+        except OSError:
+            return False
+        return status == 200
+
+    # -- Redis
+
+    def redis_ping(self) -> bool:
+        try:
+            with socket.create_connection((HOST, self.redis_port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start_redis(self) -> None:
+        self.processes["redis"].start()
+        self.wait_for("redis", self.redis_ping, 30)
+
+    # -- the worker
+
+    def worker_answers(self) -> bool:
+        """True when a worker answers a broadcast ping: it is consuming from the broker."""
+        from celery import Celery
+
+        if self._probe is None:
+            self._probe = Celery("chaos-probe", broker=self.redis_url, set_as_current=False)
+            self._probe.conf.update(broker_connection_timeout=1, broker_connection_retry=False,
+                                    broker_connection_max_retries=0)
+        try:
+            with self._probe.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=0, timeout=1)
+                return bool(self._probe.control.ping(timeout=0.5, connection=conn))
+        except Exception:  # noqa: BLE001 (broker down: not answering)
+            return False
+
+    # -- reading the results
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.database_url, connect_timeout=10) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def outbox_states(self) -> Counter:
+        return Counter(dict(self.query(
+            "SELECT state, count(*) FROM referrals_outbox GROUP BY state")))
+
+    def stop_all(self) -> None:
+        for name in ("gunicorn", "beat", "worker", "receiver", "redis"):
+            process = self.processes.get(name)
+            if process is not None:
+                with contextlib.suppress(Exception):
+                    process.stop()
+
+
+def _admin_url_from_env() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return urlsplit(url)._replace(path="/postgres").geturl()
+    return DEFAULT_ADMIN_URL
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+class Run:
+    def __init__(self, config: ChaosConfig, stack: Stack):
+        self.config = config
+        self.stack = stack
+        self.seed = config.seed if config.seed is not None else random.randrange(1 << 31)
+        self.rng = random.Random(self.seed)
+        self.run_id = secrets.token_hex(3)
+        self.submissions = [Submission(i, f"chaos-{self.run_id}-{i:05d}")
+                            for i in range(config.referrals)]
+        self.events: list[Event] = []
+        self.stop = threading.Event()
+        self.next_index = 0
+        self.lock = threading.Lock()
+        self.unexpected_exits: list[str] = []
+        self.t0 = 0.0
+        self.t0_wall = 0.0
+        self._plan: list[tuple[float, str]] | None = None
+        self.failure = ""
+        self.restarts: Counter = Counter()  # unexpected exits, per process
+
+    # -- visitors
+
+    def visitor(self) -> None:
+        path_template = self.config.refer_path
+        path = path_template.format(lang=self.config.language, service=self.stack.service_id)
+        while not self.stop.is_set():
+            with self.lock:
+                index = self.next_index
+                self.next_index += 1
+            if index >= len(self.submissions):
+                return
+            if self.config.rate > 0:
+                due = self.t0 + index / self.config.rate
+                delay = due - time.monotonic()
+                if delay > 0 and self.stop.wait(delay):
+                    return
+            submit_referral(self.stack.web_port, path, self.submissions[index])
+
+    # -- chaos
+
+    def planned_seconds(self) -> float:
+        if self.config.rate > 0:
+            return self.config.referrals / self.config.rate
+        return self.config.referrals / 15  # a guess; the events then follow one another
+
+    def plan(self) -> list[tuple[float, str]]:
+        """(seconds after the start, kind) of every chaos event: spread evenly over the
+        submissions, each moved at random by up to 30 % of the gap, in random order."""
+        if self._plan is None:
+            kinds = (["worker-kill"] * self.config.worker_kills
+                     + ["redis-restart"] * self.config.redis_restarts
+                     + ["web-kill"] * self.config.web_kills)
+            self.rng.shuffle(kinds)
+            slot = self.planned_seconds() / (len(kinds) + 1)
+            self._plan = [((i + 1) * slot + self.rng.uniform(-0.3, 0.3) * slot, kind)
+                          for i, kind in enumerate(kinds)]
+        return self._plan
+
+    def chaos(self) -> None:
+        for offset, kind in self.plan():
+            delay = self.t0 + offset - time.monotonic()
+            if delay > 0 and self.stop.wait(delay):
+                return
+            if self.stop.is_set():
+                return
+            try:
+                getattr(self, "_" + kind.replace("-", "_"))()
+            except ChaosError as exc:  # e.g. the worker does not start again: stop the run
+                self.failure = f"{kind}: {exc}"
+                self.stop.set()
+                return
+
+    def _worker_kill(self) -> None:
+        worker = self.stack.processes["worker"]
+        start = time.time()
+        worker.kill()  # the whole process group: main process and pool
+        worker.start()  # as a supervisor (docker restart: always) would
+        end = self.stack.wait_for("worker", self.stack.worker_answers, 90)
+        self.events.append(Event("worker-kill", start, end, f"back in {end - start:.1f} s"))
+
+    def _redis_restart(self) -> None:
+        redis = self.stack.processes["redis"]
+        start = time.time()
+        redis.stop()
+        down = self.rng.uniform(*self.config.redis_down)
+        if self.stop.wait(down):
+            self.stack.start_redis()
+            return
+        self.stack.start_redis()
+        up = time.time()
+        end = self.stack.wait_for("worker", self.stack.worker_answers, 90)
+        self.events.append(Event("redis-restart", start, end,
+                                 f"down {up - start:.1f} s, worker back after {end - up:.1f} s"))
+
+    def _web_kill(self) -> None:
+        gunicorn = self.stack.processes["gunicorn"]
+        children = gunicorn.children()
+        if not children:
+            return
+        start = time.time()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.rng.choice(children), signal.SIGKILL)
+        time.sleep(0.5)
+        self.events.append(Event("web-kill", start, time.time()))
+
+    def watch(self) -> None:
+        """Note (and restart) a process that died without being killed by the chaos."""
+        while not self.stop.wait(1.0):
+            for name, process in self.stack.processes.items():
+                if process.process is not None and not process.alive() \
+                        and not process.expected_exit and name != "redis":
+                    self.unexpected_exits.append(
+                        f"{name} exited with {process.process.returncode} at "
+                        f"{time.time() - self.t0_wall:.0f} s")
+                    process.expected_exit = True
+                    self.restarts[name] += 1
+                    if self.restarts[name] > 5:  # bounded, like a supervisor's restart limit
+                        self.failure = f"{name} keeps exiting:\n{tail(process.log)}"
+                        self.stop.set()
+                        return
+                    process.start()
+
+    # -- everything
+
+    def execute(self) -> ChaosReport:
+        try:
+            return self._execute()
+        finally:
+            self.stop.set()  # visitors, chaos and watcher stop (also on Ctrl-C or an error)
+
+    def _execute(self) -> ChaosReport:
+        config, stack = self.config, self.stack
+        say = config.say
+        started = time.monotonic()
+        self.t0 = time.monotonic()
+        self.t0_wall = time.time()
+        say(f"submitting {config.referrals} referrals from {config.threads} threads"
+            + (f" at {config.rate}/s" if config.rate else "")
+            + f"; {config.worker_kills} worker kills, {config.redis_restarts} Redis restarts"
+            + (f", {config.web_kills} web kills" if config.web_kills else "")
+            + f" (seed {self.seed})")
+        self.plan()  # drawn before any thread uses the random generator
+        visitors = [threading.Thread(target=self.visitor, daemon=True, name=f"visitor-{i}")
+                    for i in range(config.threads)]
+        chaos = threading.Thread(target=self.chaos, daemon=True, name="chaos")
+        watcher = threading.Thread(target=self.watch, daemon=True, name="watch")
+        for thread in (*visitors, chaos, watcher):
+            thread.start()
+        budget = time.monotonic() + 120 + 3 * self.planned_seconds() + 60 * len(self.plan())
+        for thread in (*visitors, chaos):
+            thread.join(timeout=max(1.0, budget - time.monotonic()))
+        if self.failure:
+            raise ChaosError(self.failure)
+        if any(thread.is_alive() for thread in (*visitors, chaos)):
+            raise ChaosError("submissions or chaos did not finish within their time budget")
+        load_ended = time.monotonic()
+        done = sum(1 for s in self.submissions if s.final_status == 200)
+        say(f"submissions done ({done} answered 200); chaos: "
+            + ", ".join(f"{e.kind} ({e.note})" if e.note else e.kind for e in self.events))
+
+        # Wait (bounded) until no delivery is pending.
+        drained_in = None
+        deadline = time.monotonic() + config.drain_timeout
+        next_note = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            states = stack.outbox_states()
+            if states.get("pending", 0) == 0:
+                drained_in = time.monotonic() - load_ended
+                break
+            if self.failure:
+                raise ChaosError(self.failure)
+            if time.monotonic() >= next_note:
+                say(f"waiting for deliveries: {dict(states)}")
+                next_note += 15
+            time.sleep(0.5)
+        if drained_in is not None:
+            say(f"no delivery pending {drained_in:.1f} s after the load and the chaos ended")
+            time.sleep(config.quiet)  # a late re-send would arrive now
+        else:
+            say(f"deliveries still pending after {config.drain_timeout:.0f} s: "
+                f"{dict(stack.outbox_states())}")
+        self.stop.set()
+        watcher.join(timeout=5)
+        return self.count(drained_in, time.monotonic() - started)
+
+    def count(self, drained_in: float | None, elapsed: float) -> ChaosReport:
+        from cryptography.fernet import Fernet
+
+        stack = self.stack
+        fernet = Fernet(stack.fernet_key.encode())
+        referrals = stack.query(
+            "SELECT id::text, message_encrypted, codename_hash FROM referrals_referral")
+        outbox = stack.query(
+            "SELECT id::text, referral_id::text, channel, state, attempts, last_error "
+            "FROM referrals_outbox")
+        arrivals = read_receiver_log(stack.receiver_log)
+
+        marker_re = re.compile(r"\[(chaos-[0-9a-f]+-\d{5})\]")
+        by_marker: dict[str, list[str]] = defaultdict(list)
+        hashes: dict[str, str] = {}
+        unmatched = 0
+        for referral_id, token, codename_hash in referrals:
+            hashes[referral_id] = codename_hash
+            match = marker_re.search(fernet.decrypt(token.encode()).decode())
+            if match:
+                by_marker[match.group(1)].append(referral_id)
+            else:
+                unmatched += 1
+
+        rows_by_referral: dict[str, list[tuple]] = defaultdict(list)
+        for row in outbox:
+            rows_by_referral[row[1]].append(row)
+        keys_by_referral: dict[str, set[str]] = defaultdict(set)
+        first_arrival: dict[str, float] = {}
+        per_key = Counter()
+        invalid = leaks = 0
+        for record in arrivals:
+            if "chaos-" in record.get("body", "") or "worried" in record.get("body", ""):
+                leaks += 1
+            key = record["key"]
+            per_key[key] += 1
+            if not record["signature_ok"]:
+                invalid += 1
+            if record.get("referral_id"):
+                keys_by_referral[record["referral_id"]].add(key)
+            first_arrival[key] = min(first_arrival.get(key, record["t"]), record["t"])
+
+        windows = [(e.start - self.config.window_before, e.end + self.config.window_after)
+                   for e in self.events]
+        lost, duplicated, latencies, outside = [], [], [], []
+        not_200 = Counter()
+        accepted = answered = shown = mismatched = 0
+        for sub in self.submissions:
+            made = by_marker.get(sub.marker, [])
+            if sub.final_status == 200:
+                answered += 1
+            else:
+                not_200[sub.error or str(sub.final_status)] += 1
+            if sub.final_status != 200 and not made:
+                continue  # never accepted: nothing to deliver
+            accepted += 1
+            if not made:
+                lost.append(f"{sub.marker} (answered 200, no referral in the database)")
+                continue
+            if len(made) > 1:
+                duplicated.append(f"{sub.marker} made {len(made)} referrals")
+            if sub.codename:
+                shown += 1
+                expected = hmac.new(stack.codename_key.encode(), sub.codename.encode(),
+                                    hashlib.sha256).hexdigest()
+                if expected not in (hashes[r] for r in made):
+                    mismatched += 1
+            for referral_id in made:
+                rows = rows_by_referral.get(referral_id, [])
+                channels = Counter(row[2] for row in rows)
+                if any(n > 1 for n in channels.values()):
+                    duplicated.append(f"{referral_id} has Outbox rows {dict(channels)}")
+                webhook_keys = {row[0] for row in rows if row[2] == "webhook"}
+                received = keys_by_referral.get(referral_id, set())
+                if len(received) > 1:
+                    duplicated.append(f"{referral_id} arrived under {len(received)} keys")
+                if not webhook_keys & received:
+                    lost.append(f"{sub.marker} = {referral_id} (webhook never arrived)")
+                    continue
+                key = sorted(webhook_keys & received)[0]
+                latency = first_arrival[key] - sub.submitted_at
+                latencies.append(latency)
+                if not any(lo <= sub.submitted_at <= hi for lo, hi in windows):
+                    outside.append(latency)
+
+        undelivered = [f"{row[2]} {row[3]} after {row[4]} attempts {row[5]!r}"
+                       for row in outbox if row[3] != "delivered"]
+        notes = []
+        if unmatched:
+            notes.append(f"note: {unmatched} referrals in the database match no submission")
+        return ChaosReport(
+            config=self.config,
+            submissions=self.submissions,
+            events=self.events,
+            referrals_in_db=len(referrals),
+            accepted=accepted,
+            answered_200=answered,
+            not_200=dict(not_200),
+            lost=lost,
+            duplicated=duplicated,
+            resends=sum(n - 1 for n in per_key.values() if n > 1),
+            resent_keys=sum(1 for n in per_key.values() if n > 1),
+            invalid_signatures=invalid,
+            webhook_posts=len(arrivals),
+            deliveries=dict(Counter(row[3] for row in outbox)),
+            undelivered=undelivered,
+            unmatched_referrals=unmatched,
+            codenames_shown=shown,
+            codename_mismatches=mismatched,
+            latencies=latencies,
+            latencies_outside=outside,
+            drained_in=drained_in,
+            elapsed=elapsed,
+            started_wall=self.t0_wall,
+            unexpected_exits=self.unexpected_exits,
+            seed=self.seed,
+            webhook_leaks=leaks,
+            notes=notes,
+        )
+
+
+def run_chaos(config: ChaosConfig) -> ChaosReport:
+    """Build the stack, run the chaos, count, and always tear everything down."""
+    for program in ("redis-server",):
+        if not shutil.which(program):
+            raise ChaosError(f"{program} is not installed (Debian: apt-get install redis-server)")
+    own_dir = config.workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="helpportal-chaos-")) if own_dir else config.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(config, workdir)
+    try:
+        stack.prepare()
+        config.say(f"starting redis :{stack.redis_port}, receiver :{stack.receiver_port}, "
+                   f"gunicorn :{stack.web_port}, worker, beat (logs in {workdir})")
+        stack.start_all()
+        return Run(config, stack).execute()
+    finally:
+        config.say("tearing down")
+        stack.stop_all()
+        try:
+            stack.drop_database()
+        except Exception as exc:  # noqa: BLE001 (report, and go on cleaning up)
+            config.say(f"could not drop database {stack.dbname}: {exc}")
+        if own_dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "receiver":
+        sys.exit(receiver_main(sys.argv[2:]))
+    sys.exit("usage: chaos.py receiver --port P --secret S --log FILE "
+             "(the harness itself: bench/referrals.py)")
