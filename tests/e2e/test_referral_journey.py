@@ -136,3 +136,47 @@ def test_the_referral_and_mailbox_pages_have_no_accessibility_violations_and_fit
     assert visit.foreign_requests == []
     report = "\n".join(f"{name}:\n  " + "\n  ".join(lines) for name, lines in found.items())
     assert found == {}, f"axe ({language}):\n{report}"
+
+
+def test_a_clinician_replies_with_totp_and_the_visitor_reads_it_without_javascript(new_context):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from referrals.models import Membership
+    from tests.staff.factories import PASSWORD, code_for, make_user
+
+    service = Service.objects.get(pk=SERVICE)
+    visitor = new_context(javascript=False)
+    page = visitor.page
+    visitor.goto(f"/en/find-help/{SERVICE}/refer/")
+    page.get_by_label("Your message").fill(MESSAGE)
+    page.get_by_label("I have read this.").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my message").click()
+    codename = page.locator("#codename").inner_text().strip()  # written down by the visitor
+    referral = Referral.objects.get(service=service)
+
+    clinician = make_user("clinician-reply")
+    Membership.objects.create(user=clinician, organization=service.organization)
+    staff = new_context(javascript=False)
+    desk = staff.page
+    staff.goto("/staff/login/")
+    desk.fill("#id_username", "clinician-reply")
+    desk.fill("#id_password", PASSWORD)
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Log in").click()
+    desk.get_by_label("Code").fill(code_for(TOTPDevice.objects.get(user=clinician)))
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Continue").click()
+    staff.goto(f"/staff/portal/referrals/{referral.pk}/")
+    assert desk.get_by_text(MESSAGE).is_visible()
+    reply = "Thank you for writing. We can talk by chat on weekday evenings."
+    desk.get_by_label("Your reply").fill(reply)
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="Send the reply").click()
+
+    visitor.goto("/en/mailbox/")
+    page.get_by_label("Your codename").fill(codename)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open my mailbox").click()
+    assert page.get_by_text(reply).is_visible()
+    assert visitor.foreign_requests == [] and staff.foreign_requests == []
