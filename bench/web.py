@@ -203,6 +203,11 @@ def production_env(database: Path, static_root: Path) -> dict[str, str]:
         ROOT_URLCONF="bench.urls",
         CLIENT_ADDRESS_HEADER="HTTP_X_REAL_IP",
         DATABASE_URL=f"sqlite:///{database}",
+        # Production counts, caches and queues in Redis; without it every page view would be a
+        # database write (the embedded mode's way of counting).
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        STATS_REDIS_PREFIX="bench-stats:",
+        CACHE_KEY_PREFIX="bench",
         VAR_DIR=str(BENCH_DIR),
         PYTHONDONTWRITEBYTECODE="1",
     )

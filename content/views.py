@@ -29,12 +29,17 @@ def render_public(request, template: str, context_builder) -> object:
     minutes; a publish bumps the content version, so the next request renders afresh.
     """
     key = f"render:{request.path}:{selectors.content_version()}"
-    cached = cache.get(key)
+    cached = selectors.LOCAL_RENDERS.get(key)
+    if cached is None:
+        cached = cache.get(key)
+        if cached is not None:
+            selectors.LOCAL_RENDERS.remember(key, cached)
     if cached is not None:
         return HttpResponse(cached)
     context = context_builder()
     response = render(request, template, context)
     cache.set(key, response.content, RENDER_CACHE_SECONDS)
+    selectors.LOCAL_RENDERS.remember(key, response.content)
     return response
 
 

@@ -78,6 +78,9 @@ def _seeded_content_and_a_clean_cache(request):
         seed_content()
         call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
     cache.clear()
+    from content.selectors import forget_local
+
+    forget_local()
     yield
 
 
