@@ -133,6 +133,11 @@ class Service(models.Model):
     def takes_referrals_now(self) -> bool:
         return self.status == self.Status.ACTIVE and self.intake != self.Intake.CLOSED
 
+    @property
+    def accepts_anonymous_referrals_now(self) -> bool:
+        """Whether a visitor may send it an anonymous referral through this site today."""
+        return self.published and self.accepts_anonymous_referrals and self.takes_referrals_now
+
 
 class Location(models.Model):
     class Kind(models.TextChoices):

@@ -130,8 +130,7 @@ def referral_create(*, service: Service, message: str, contact: str = "",
         service = Service.objects.select_for_update().select_related("organization").get(
             pk=service.pk
         )
-        if not (service.accepts_anonymous_referrals and service.takes_referrals_now
-                and service.published):
+        if not service.accepts_anonymous_referrals_now:
             raise ReferralRefused
         codename = codename_generate()
         referral = Referral.objects.create(

@@ -13,7 +13,6 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_protect
@@ -22,9 +21,9 @@ from django.views.decorators.http import require_http_methods
 
 from stats.services import record
 
-from . import crypto, limits, services
+from . import crypto, limits, selectors, services
 from .codenames import codename_normalise
-from .models import MailboxMessage, Referral, Service
+from .models import MailboxMessage, Referral
 from .visitor_forms import CodenameForm, FollowUpForm, ReferralForm
 
 # A form may be sent once. Its one-time token is signed (so it cannot be made up) and, once
@@ -78,20 +77,6 @@ def _too_many(request, reason: str):
     return render(request, "errors/429.html", {"reason": reason, "sensitive": True}, status=429)
 
 
-def _referable_service(pk) -> Service:
-    """A service shown in the public directory (others are not found, as on its page)."""
-    try:
-        return Service.objects.published().select_related("organization").get(pk=pk)
-    except Service.DoesNotExist:
-        raise Http404 from None
-
-
-def _takes_anonymous_referrals(service: Service) -> bool:
-    return bool(
-        service.published and service.accepts_anonymous_referrals and service.takes_referrals_now
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # The referral
 
@@ -102,13 +87,13 @@ def _takes_anonymous_referrals(service: Service) -> bool:
 @csrf_protect
 def refer(request, pk):
     """Write to a service anonymously. The codename is shown in the answer to the POST, once."""
-    service = _referable_service(pk)
+    service = selectors.directory_service_get(pk)  # not listed: not found, as on its page
     context = {
         "service": service,
         "sensitive": True,
         "retention_days": settings.REFERRAL_RETENTION_DAYS,
     }
-    if not _takes_anonymous_referrals(service):
+    if not service.accepts_anonymous_referrals_now:
         status = 409 if request.method == "POST" else 200
         written = request.POST.get("message", "") if request.method == "POST" else ""
         return render(
