@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "helpportal.sessions.StaffSessionTimeoutMiddleware",
     "helpportal.sessions.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees a view's database error first: a 503 page instead of a 500.
+    "helpportal.outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = envstr("ROOT_URLCONF", "helpportal.urls")  # bench/ adds a bare view

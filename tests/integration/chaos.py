@@ -1,16 +1,25 @@
 """Chaos harness for the referral handoff (DESIGN.md, "Referral handoff" and "Quality bars").
 
 Everything runs on loopback and belongs to one run: a fresh PostgreSQL database
-(helpportal_chaos_<random>, dropped at the end), its own redis-server on a free port (so
-restarting it disturbs nothing else), gunicorn in production mode, a Celery worker, Celery beat
-and a webhook receiver that records every POST. Visitors submit referrals through the real
-form over HTTP while the worker is SIGKILLed and Redis is restarted; then the harness waits
-(bounded) until every delivery is done and counts what was lost, duplicated and re-sent, and
-how long each referral took from submit to its provider's webhook.
+(helpportal_chaos_<random>, dropped at the end) on the shared server, or, with
+`own_postgres` (forced on by `pg_restarts`), on a private cluster initdb'ed for the run on a
+free port and removed at the end; its own redis-server on a free port (so restarting it
+disturbs nothing else), gunicorn in production mode, a Celery worker, Celery beat and a webhook
+receiver that records every POST. Visitors submit referrals through the real form over HTTP
+while the worker is SIGKILLed, Redis is restarted and PostgreSQL is restarted; a visitor
+answered 503 (the database is down) or cut off waits a little and sends the same form again,
+as a person would. Then the harness waits (bounded) until every delivery is done and counts
+what was lost, duplicated and re-sent, and how long each referral took from submit to its
+provider's webhook.
 
     from tests.integration.chaos import ChaosConfig, run_chaos
-    report = run_chaos(ChaosConfig(referrals=200, worker_kills=5, redis_restarts=1))
+    report = run_chaos(ChaosConfig(referrals=200, worker_kills=5, redis_restarts=1,
+                                   pg_restarts=1, workdir=path, log=print))
     print(report.text())
+
+`run_redis_outage(config, down_seconds=60, referrals=20, ...) -> OutageReport` stops Redis for a
+minute under the same stack, requests public pages and submits referrals meanwhile, starts it
+again and waits until those referrals are delivered (see its docstring for the report).
 
 Used by tests/integration/test_referral_chaos.py and bench/referrals.py. This file is also
 the webhook receiver: `python tests/integration/chaos.py receiver --port P --secret S --log F`
@@ -26,9 +35,13 @@ The counts:
 - re-sends: the same Idempotency-Key received more than once. The idempotency contract
   allows it (a worker killed after the provider answered but before the delivery was marked
   done sends it again; the provider drops the repeat by its key), so it is counted apart.
-- latency: first arrival of a referral's key minus the moment its POST was sent; p50/p95 over
-  all referrals, and over those submitted outside the outage windows (from a little before
-  each kill or Redis stop until a little after the worker answers again).
+- retried: submissions whose visitor had to send again (a 503 while PostgreSQL was down, or a
+  cut connection). A submission is answered only when it finally got 200; one that made two
+  referrals is a duplicate.
+- latency: first arrival of a referral's key minus the moment its (last) POST was sent;
+  p50/p95 over all referrals, and over those submitted outside the outage windows (from a
+  little before each kill, Redis stop or PostgreSQL stop until a little after the worker, or
+  for PostgreSQL the site, answers again).
 """
 
 from __future__ import annotations
@@ -81,10 +94,15 @@ class ChaosConfig:
     worker_kills: int = 5
     redis_restarts: int = 1
     web_kills: int = 0  # SIGKILL a gunicorn worker process (its master starts another)
+    pg_restarts: int = 0  # `pg_ctl restart -m fast` of the run's own cluster (own_postgres)
+    own_postgres: bool = False  # initdb a private cluster; forced on by pg_restarts > 0
     worker_concurrency: int = 2
     web_workers: int = 3
     sweep_after: int = 10  # OUTBOX_SWEEP_AFTER_SECONDS; beat sweeps every 30 s
     redis_down: tuple[float, float] = (2.0, 5.0)  # seconds Redis stays stopped, uniform
+    pg_down: tuple[float, float] = (1.0, 3.0)  # seconds PostgreSQL stays stopped, uniform
+    retries: int = 10  # a visitor answered 503 (or cut off) sends the same form again ...
+    retry_within: float = 60.0  # ... at most this many times, within this many seconds
     window_before: float = 1.0  # outage window: this long before a kill or Redis stop ...
     window_after: float = 2.0  # ... until this long after the worker answers again
     drain_timeout: float = 180.0  # wait at most this long for every delivery to be done
@@ -98,6 +116,14 @@ class ChaosConfig:
     admin_url: str | None = None  # a postgres:// URL on the server to create the database on
     extra_env: dict[str, str] = field(default_factory=dict)
     log: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.pg_restarts > 0:
+            self.own_postgres = True  # never restart the shared server
+
+    @property
+    def private_postgres(self) -> bool:
+        return self.own_postgres or self.pg_restarts > 0
 
     def say(self, message: str) -> None:
         (self.log or _stderr)(message)
@@ -118,7 +144,7 @@ def percentile(values: list[float], pct: float) -> float | None:
 
 @dataclass
 class Event:
-    kind: str  # "worker-kill", "redis-restart", "web-kill"
+    kind: str  # "worker-kill", "redis-restart", "web-kill", "pg-restart", "redis-outage"
     start: float  # wall clock (time.time())
     end: float  # when the system answered again
     note: str = ""
@@ -135,6 +161,8 @@ class Submission:
     seconds: float = 0.0  # GET + POST (+ redirects)
     error: str = ""
     codename: str = ""
+    attempts: int = 0  # POSTs sent (more than one: the same form sent again)
+    retries: int = 0  # GETs and POSTs repeated after a 503 or a broken connection
 
 
 @dataclass
@@ -166,6 +194,8 @@ class ChaosReport:
     seed: int
     webhook_leaks: int  # webhook bodies holding a visitor's words (must be 0: ids only)
     notes: list[str] = field(default_factory=list)
+    retried: int = 0  # submissions whose visitor had to send again (a 503 or a cut connection)
+    private_postgres: bool = False
 
     @property
     def ok(self) -> bool:
@@ -180,6 +210,7 @@ class ChaosReport:
             "referrals_submitted": len(self.submissions),
             "answered_200": self.answered_200,
             "not_200": self.not_200,
+            "retried": self.retried,
             "accepted": self.accepted,
             "referrals_in_db": self.referrals_in_db,
             "lost": len(self.lost),
@@ -197,6 +228,8 @@ class ChaosReport:
             "worker_kills": sum(e.kind == "worker-kill" for e in self.events),
             "redis_restarts": sum(e.kind == "redis-restart" for e in self.events),
             "web_kills": sum(e.kind == "web-kill" for e in self.events),
+            "pg_restarts": sum(e.kind == "pg-restart" for e in self.events),
+            "private_postgres": self.private_postgres,
             "latency_all_ms": {"n": len(self.latencies), "p50": ms(percentile(self.latencies, 50)),
                                "p95": ms(percentile(self.latencies, 95)),
                                "max": ms(max(self.latencies, default=None))},
@@ -224,11 +257,14 @@ class ChaosReport:
             f"referrals submitted      {s['referrals_submitted']}  (answered 200: "
             f"{s['answered_200']}"
             + (f"; other: {s['not_200']}" if s["not_200"] else "") + ")",
+            f"retried                  {s['retried']}  (submissions sent again after a 503 "
+            "or a broken connection, as a person would)",
             f"referrals in database    {s['referrals_in_db']}  (accepted submissions: "
             f"{s['accepted']}, made by no submission: {s['unmatched_referrals']})",
             f"chaos                    {s['worker_kills']} worker SIGKILLs, "
             f"{s['redis_restarts']} Redis restarts"
-            + (f", {s['web_kills']} gunicorn worker SIGKILLs" if s["web_kills"] else ""),
+            + (f", {s['web_kills']} gunicorn worker SIGKILLs" if s["web_kills"] else "")
+            + (f", {s['pg_restarts']} PostgreSQL restarts" if s["pg_restarts"] else ""),
             f"lost                     {s['lost']}",
             f"duplicated               {s['duplicated']}",
             f"re-sends (same key)      {s['resends']}  ({s['resent_keys']} keys; allowed by "
@@ -571,26 +607,67 @@ class Browser:
             conn.close()
 
 
-def submit_referral(port: int, path: str, submission: Submission) -> None:
-    """GET the form, fill it, POST it, follow redirects; fills in the submission's fields."""
+RETRY_STATUSES = (502, 503, 504)  # "try again in a moment": a person does
+
+
+def retry_pause(retries: int) -> float:
+    """How long a visitor waits before sending again: 1.5 s, 3 s, 4.5 s, ... at most 8 s."""
+    return min(1.5 * (retries + 1), 8.0)
+
+
+def submit_referral(port: int, path: str, submission: Submission, *, retries: int = 0,
+                    retry_within: float = 60.0) -> None:
+    """GET the form, fill it, POST it, follow redirects; fills in the submission's fields.
+
+    Like a person, a visitor answered 502/503/504 or cut off (the database or the web server
+    restarting) waits a little and tries again: the form page is loaded again, a POST is sent
+    again exactly as it was (same one-time token, same cookies). At most `retries` times, and
+    not after `retry_within` seconds from the first request. The submission is answered only
+    when it finally got 200."""
     browser = Browser(port)
     started = time.monotonic()
+
+    def again() -> bool:
+        pause = retry_pause(submission.retries)
+        if submission.retries >= retries or time.monotonic() + pause - started > retry_within:
+            return False
+        time.sleep(pause)
+        submission.retries += 1
+        return True
+
+    def request(method: str, target: str, **kwargs):
+        try:
+            return (*browser.request(method, target, **kwargs), "")
+        except (OSError, http.client.HTTPException) as exc:
+            return None, None, "", f"{type(exc).__name__}: {exc}"[:200]
+
     try:
-        status, _, html = browser.request("GET", path)
-        submission.get_status = status
-        if status != 200:
-            submission.error = f"GET {status}"
-            return
+        while True:
+            status, _, html, error = request("GET", path)
+            submission.get_status = status
+            if status == 200:
+                break
+            if status not in (None, *RETRY_STATUSES) or not again():
+                submission.error = f"GET {status if status is not None else error}"
+                return
         action, fields = form_fill(html, message_for(submission.marker))
         target = urlsplit(urljoin(f"{browser.origin}{path}", action or path))
         post_path = target.path + (f"?{target.query}" if target.query else "")
-        submission.submitted_at = time.time()
-        status, headers, html = browser.request(
-            "POST", post_path, body=urlencode(fields).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "Origin": browser.origin, "Referer": f"{browser.origin}{path}"},
-        )
-        submission.post_status = status
+        body = urlencode(fields).encode()
+        while True:
+            submission.submitted_at = time.time()
+            submission.attempts += 1
+            status, headers, html, error = request(
+                "POST", post_path, body=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded",
+                         "Origin": browser.origin, "Referer": f"{browser.origin}{path}"},
+            )
+            submission.post_status = status
+            if status not in (None, *RETRY_STATUSES) or not again():
+                break
+        if status is None:
+            submission.error = f"POST {error}"
+            return
         for _ in range(3):
             if status not in (301, 302, 303, 307) or not headers.get("Location"):
                 break
@@ -615,17 +692,194 @@ def message_for(marker: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# A private PostgreSQL cluster (ChaosConfig.own_postgres), so it can be restarted
+
+
+def find_pg_bindir() -> Path | None:
+    """The directory holding initdb, pg_ctl and postgres: $HELPPORTAL_PG_BINDIR, else the
+    newest /usr/lib/postgresql/<version>/bin (Debian), else `pg_config --bindir`, else PATH."""
+    candidates = []
+    if os.environ.get("HELPPORTAL_PG_BINDIR"):
+        candidates.append(Path(os.environ["HELPPORTAL_PG_BINDIR"]))
+    debian = Path("/usr/lib/postgresql")
+    if debian.is_dir():
+        versions = [p for p in debian.iterdir() if p.name.split(".")[0].isdigit()]
+        candidates += [p / "bin" for p in sorted(
+            versions, key=lambda p: [int(x) for x in p.name.split(".") if x.isdigit()],
+            reverse=True)]
+    if shutil.which("pg_config"):
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
+                                 timeout=10, check=False).stdout.strip()
+            if out:
+                candidates.append(Path(out))
+    if shutil.which("initdb"):
+        candidates.append(Path(shutil.which("initdb")).parent)
+    for directory in candidates:
+        if all((directory / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
+            return directory
+    return None
+
+
+def private_postgres_missing() -> str:
+    """Why a private cluster cannot be made here ("" when it can)."""
+    if find_pg_bindir() is None:
+        return ("needs PostgreSQL's server binaries (initdb, pg_ctl, postgres; Debian: "
+                "apt-get install postgresql, or set HELPPORTAL_PG_BINDIR)")
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "runs as root, and PostgreSQL refuses to: needs a 'postgres' user to run as"
+        if not shutil.which("runuser"):
+            return "runs as root and needs runuser (util-linux) to run PostgreSQL as postgres"
+    return ""
+
+
+class PrivatePostgres:
+    """One throwaway cluster: initdb, then postgres on a free loopback port under pg_ctl.
+
+    TCP on 127.0.0.1 only (no Unix socket), trust authentication, fsync and synchronous commit
+    on (so a restart is a real one). As root, every PostgreSQL program runs as the `postgres`
+    user (initdb and postgres refuse root) in a directory it owns: `<workdir>/postgres`, or a
+    temporary directory under /tmp when postgres cannot enter the workdir (e.g. pytest's
+    tmp_path under /tmp/pytest-of-root, mode 700). Its log is copied to the workdir at the end.
+    Never touches any other server.
+    """
+
+    def __init__(self, workdir: Path, say: Callable[[str], None]):
+        self.workdir, self.say = workdir, say
+        self.bindir = find_pg_bindir()
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0
+        self.base: Path | None = None
+        self.in_tmp = False
+        self.running = False
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/postgres"
+
+    @property
+    def data(self) -> Path:
+        return self.base / "data"
+
+    @property
+    def log(self) -> Path:
+        return self.base / "postgres.log"
+
+    def _command(self, program: str, *args: str) -> list[str]:
+        runas = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
+        return [*runas, str(self.bindir / program), *args]
+
+    def _run(self, program: str, *args: str, timeout: float = 120) -> str:
+        result = subprocess.run(self._command(program, *args), cwd=self.base,
+                                capture_output=True, text=True, timeout=timeout, check=False,
+                                stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            raise ChaosError(f"{program} {' '.join(args[:2])} failed ({result.returncode}):\n"
+                             f"{(result.stdout + result.stderr).strip()[-2000:]}\n"
+                             f"{tail(self.log) if self.base else ''}")
+        return result.stdout
+
+    def _postgres_can_enter(self, directory: Path) -> bool:
+        if not self.as_postgres:
+            return True
+        result = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(directory)],
+                                capture_output=True, timeout=10, check=False)
+        return result.returncode == 0
+
+    def init(self) -> None:
+        missing = private_postgres_missing()
+        if missing:
+            raise ChaosError(missing)
+        if self._postgres_can_enter(self.workdir):
+            self.base = self.workdir / "postgres"
+            shutil.rmtree(self.base, ignore_errors=True)
+            self.base.mkdir(parents=True)
+        else:
+            self.base = Path(tempfile.mkdtemp(prefix="helpportal-chaos-pg-", dir="/tmp"))
+            self.in_tmp = True
+            self.say(f"the postgres user cannot enter {self.workdir}: the private cluster "
+                     f"goes to {self.base} (its log is copied back at the end)")
+        if self.as_postgres:
+            shutil.chown(self.base, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--locale=C", "--no-sync", "--no-instructions")
+        with open(self.data / "postgresql.conf", "a") as conf:  # stays postgres's file
+            conf.write(
+                "\n# helpportal chaos harness: a throwaway cluster on loopback\n"
+                f"port = {self.port}\n"
+                f"listen_addresses = '{HOST}'\n"
+                "unix_socket_directories = ''\n"
+                "fsync = on\n"
+                "synchronous_commit = on\n"
+                "full_page_writes = on\n"
+                "max_connections = 100\n"
+                "shared_buffers = 32MB\n"
+                "log_min_messages = warning\n"
+                "log_line_prefix = '%m [%p] '\n"
+            )
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
+                  "start")
+        self.running = True
+        deadline = time.monotonic() + 30
+        while not self.answers():
+            if time.monotonic() > deadline:
+                raise ChaosError(f"PostgreSQL :{self.port} does not answer:\n{tail(self.log)}")
+            time.sleep(0.1)
+
+    def stop(self, mode: str = "fast") -> None:
+        self.running = False
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+
+    def answers(self) -> bool:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.admin_url, connect_timeout=2) as conn:
+                return conn.execute("SELECT 1").fetchone() == (1,)
+        except psycopg.Error:
+            return False
+
+    def remove(self) -> None:
+        """Stop the cluster (immediately if it will not stop) and delete it; keep its log."""
+        if self.base is None:
+            return
+        if (self.data / "postmaster.pid").exists():
+            try:
+                self.stop("fast")
+            except (ChaosError, subprocess.SubprocessError):
+                with contextlib.suppress(ChaosError, subprocess.SubprocessError):
+                    self.stop("immediate")
+        with contextlib.suppress(OSError):
+            if self.log.exists() and self.base != self.workdir / "postgres":
+                shutil.copyfile(self.log, self.workdir / "postgres.log")
+        shutil.rmtree(self.data, ignore_errors=True)
+        if self.in_tmp:
+            shutil.rmtree(self.base, ignore_errors=True)
+        self.base = None
+
+
+# ---------------------------------------------------------------------------------------------
 # The stack
 
 
 class Stack:
-    """Database, Redis, receiver, gunicorn, worker and beat of one run."""
+    """Database (on the shared server, or on a private cluster), Redis, receiver, gunicorn,
+    worker and beat of one run."""
 
     def __init__(self, config: ChaosConfig, workdir: Path):
         self.config = config
         self.dir = workdir
         self.dbname = f"helpportal_chaos_{secrets.token_hex(4)}"
-        self.admin_url = config.admin_url or _admin_url_from_env()
+        self.pg = PrivatePostgres(workdir, config.say) if config.private_postgres else None
+        self.admin_url = (self.pg.admin_url if self.pg is not None
+                          else config.admin_url or _admin_url_from_env())
         self.db_created = False
         self.redis_port = free_port()
         self.web_port = free_port()
@@ -701,9 +955,22 @@ class Stack:
         self.db_created = True
 
     def drop_database(self) -> None:
-        if self.db_created:
+        if self.db_created and self.pg is None:  # a private cluster goes as a whole
             self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
-            self.db_created = False
+        self.db_created = False
+
+    def teardown(self) -> None:
+        """Stop every process, drop the database, remove a private cluster. Never raises."""
+        self.stop_all()
+        try:
+            self.drop_database()
+        except Exception as exc:  # noqa: BLE001 (report, and go on cleaning up)
+            self.config.say(f"could not drop database {self.dbname}: {exc}")
+        if self.pg is not None:
+            try:
+                self.pg.remove()
+            except Exception as exc:  # noqa: BLE001
+                self.config.say(f"could not remove the private PostgreSQL cluster: {exc}")
 
     def manage(self, *args: str, timeout: float = 300) -> str:
         result = subprocess.run(
@@ -714,13 +981,23 @@ class Stack:
             raise ChaosError(f"manage.py {args[0]} failed:\n{result.stderr.strip()[-3000:]}")
         return result.stdout
 
-    def prepare(self) -> None:
+    def prepare(self, content: bool = False) -> None:
+        """Database, tables, static files and the one service; with content, also the seed
+        content (pathways, pages) that the public pages show."""
         say = self.config.say
+        if self.pg is not None:
+            say(f"private PostgreSQL cluster: initdb and start on :{self.pg.port} "
+                f"({self.pg.bindir})")
+            self.pg.init()
+            self.pg.start()
         say(f"database {self.dbname}: create and migrate")
         self.create_database()
         self.manage("migrate", "--noinput", "-v", "0")
         say("collectstatic")
         self.manage("collectstatic", "--noinput", "-v", "0")
+        if content:
+            say("seed_content")
+            self.manage("seed_content")
         channels = ["webhook", "email"] if self.config.email else ["webhook"]
         code = f"""
 from referrals.models import Organization, Service
@@ -895,7 +1172,8 @@ class Run:
                 delay = due - time.monotonic()
                 if delay > 0 and self.stop.wait(delay):
                     return
-            submit_referral(self.stack.web_port, path, self.submissions[index])
+            submit_referral(self.stack.web_port, path, self.submissions[index],
+                            retries=self.config.retries, retry_within=self.config.retry_within)
 
     # -- chaos
 
@@ -910,7 +1188,8 @@ class Run:
         if self._plan is None:
             kinds = (["worker-kill"] * self.config.worker_kills
                      + ["redis-restart"] * self.config.redis_restarts
-                     + ["web-kill"] * self.config.web_kills)
+                     + ["web-kill"] * self.config.web_kills
+                     + ["pg-restart"] * self.config.pg_restarts)
             self.rng.shuffle(kinds)
             slot = self.planned_seconds() / (len(kinds) + 1)
             self._plan = [((i + 1) * slot + self.rng.uniform(-0.3, 0.3) * slot, kind)
@@ -952,6 +1231,22 @@ class Run:
         end = self.stack.wait_for("worker", self.stack.worker_answers, 90)
         self.events.append(Event("redis-restart", start, end,
                                  f"down {up - start:.1f} s, worker back after {end - up:.1f} s"))
+
+    def _pg_restart(self) -> None:
+        """`pg_ctl stop -m fast` (every session cut, as in a restart or failover), a pause,
+        `pg_ctl start`; over when gunicorn's /healthz (which queries the database) is 200."""
+        pg = self.stack.pg
+        if pg is None:
+            raise ChaosError("pg-restart needs the run's own cluster (own_postgres)")
+        start = time.time()
+        pg.stop("fast")
+        down = self.rng.uniform(*self.config.pg_down)
+        self.stop.wait(down)
+        pg.start()
+        up = time.time()
+        end = self.stack.wait_for("gunicorn", self.stack.web_healthy, 90)
+        self.events.append(Event("pg-restart", start, end,
+                                 f"down {up - start:.1f} s, site healthy after {end - up:.1f} s"))
 
     def _web_kill(self) -> None:
         gunicorn = self.stack.processes["gunicorn"]
@@ -999,6 +1294,7 @@ class Run:
             + (f" at {config.rate}/s" if config.rate else "")
             + f"; {config.worker_kills} worker kills, {config.redis_restarts} Redis restarts"
             + (f", {config.web_kills} web kills" if config.web_kills else "")
+            + (f", {config.pg_restarts} PostgreSQL restarts" if config.pg_restarts else "")
             + f" (seed {self.seed})")
         self.plan()  # drawn before any thread uses the random generator
         visitors = [threading.Thread(target=self.visitor, daemon=True, name=f"visitor-{i}")
@@ -1162,6 +1458,8 @@ class Run:
             seed=self.seed,
             webhook_leaks=leaks,
             notes=notes,
+            retried=sum(1 for sub in self.submissions if sub.retries),
+            private_postgres=stack.pg is not None,
         )
 
 
@@ -1182,13 +1480,363 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
         return Run(config, stack).execute()
     finally:
         config.say("tearing down")
-        stack.stop_all()
-        try:
-            stack.drop_database()
-        except Exception as exc:  # noqa: BLE001 (report, and go on cleaning up)
-            config.say(f"could not drop database {stack.dbname}: {exc}")
+        stack.teardown()
         if own_dir:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Redis down for a while: the public site keeps answering, referrals wait and then arrive
+
+
+@dataclass
+class PageHit:
+    path: str
+    at: float  # wall clock when the request was sent
+    status: int | None  # None: no answer (see error)
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class OutageReport:
+    """What run_redis_outage saw. Goals: pages_not_200 == 0, every referral answered 200 and
+    delivered after Redis returned, nothing lost or duplicated (see `ok` and `summary()`)."""
+
+    down_seconds: float  # asked for
+    redis_down_for: float  # measured: from the stop to Redis answering PING again
+    paths: list[str]  # the public pages requested, round robin
+    hits: list[PageHit]  # every page request made while Redis was down
+    before: dict[str, int | None]  # each page's status before the outage (all should be 200)
+    referrals: ChaosReport  # the referrals submitted while Redis was down, counted as in run_chaos
+    worker_back_after: float | None  # seconds from Redis answering to the worker answering
+    delivered_after_return: int  # outage referrals whose webhook arrived (all, after the return)
+    deliver_seconds: float | None  # Redis answering -> the last of them arriving (None: not all)
+    elapsed: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pages_requested(self) -> int:
+        return len(self.hits)
+
+    @property
+    def pages_not_200(self) -> int:
+        return sum(1 for hit in self.hits if hit.status != 200)
+
+    @property
+    def ok(self) -> bool:
+        r = self.referrals
+        return (self.pages_requested > 0 and self.pages_not_200 == 0
+                and r.answered_200 == len(r.submissions)
+                and self.delivered_after_return == len(r.submissions)
+                and not r.lost and not r.duplicated and not r.undelivered
+                and not r.invalid_signatures and not r.webhook_leaks)
+
+    def summary(self) -> dict:
+        def ms(value):
+            return None if value is None else round(value * 1000, 1)
+
+        seconds = [hit.seconds for hit in self.hits]
+        statuses = Counter(str(hit.status) if hit.status is not None else hit.error
+                           for hit in self.hits)
+        failing = Counter(hit.path for hit in self.hits if hit.status != 200)
+        r = self.referrals
+        return {
+            "down_seconds": self.down_seconds,
+            "redis_down_for_s": round(self.redis_down_for, 1),
+            "paths": self.paths,
+            "pages_before_outage": self.before,
+            "pages_requested": self.pages_requested,
+            "pages_not_200": self.pages_not_200,
+            "page_statuses": dict(statuses),
+            "pages_not_200_by_path": dict(failing),
+            "page_latency_ms": {"p50": ms(percentile(seconds, 50)),
+                                "p95": ms(percentile(seconds, 95)),
+                                "max": ms(max(seconds, default=None))},
+            "referrals_submitted": len(r.submissions),
+            "answered_200": r.answered_200,
+            "not_200": r.not_200,
+            "retried": r.retried,
+            "referrals_in_db": r.referrals_in_db,
+            "delivered_after_return": self.delivered_after_return,
+            "deliver_seconds_after_return": (None if self.deliver_seconds is None
+                                             else round(self.deliver_seconds, 1)),
+            "worker_back_after_s": (None if self.worker_back_after is None
+                                    else round(self.worker_back_after, 1)),
+            "lost": len(r.lost),
+            "duplicated": len(r.duplicated),
+            "undelivered": len(r.undelivered),
+            "deliveries": r.deliveries,
+            "invalid_signatures": r.invalid_signatures,
+            "webhook_leaks": r.webhook_leaks,
+            "unexpected_exits": r.unexpected_exits,
+            "elapsed_s": round(self.elapsed, 1),
+            "ok": self.ok,
+        }
+
+    def text(self) -> str:
+        s = self.summary()
+        lat = s["page_latency_ms"]
+
+        def sec(value):
+            return "-" if value is None else f"{value / 1000:.3f} s"
+
+        lines = [
+            f"Redis down               {s['redis_down_for_s']} s (asked: {s['down_seconds']} s)",
+            f"public pages requested   {s['pages_requested']} while Redis was down, "
+            f"{len(s['paths'])} different; not 200: {s['pages_not_200']}"
+            + (f" {s['pages_not_200_by_path']}" if s["pages_not_200"] else ""),
+            f"page statuses            {s['page_statuses']}  (p50 {sec(lat['p50'])}, "
+            f"p95 {sec(lat['p95'])}, max {sec(lat['max'])})",
+            f"referrals submitted      {s['referrals_submitted']} while Redis was down "
+            f"(answered 200: {s['answered_200']}"
+            + (f"; other: {s['not_200']}" if s["not_200"] else "")
+            + f"; retried: {s['retried']})",
+            f"delivered after return   {s['delivered_after_return']} of "
+            f"{s['referrals_submitted']}"
+            + ("" if s["deliver_seconds_after_return"] is None
+               else f", the last {s['deliver_seconds_after_return']} s after Redis answered")
+            + ("" if s["worker_back_after_s"] is None
+               else f" (worker consuming again after {s['worker_back_after_s']} s)"),
+            f"lost                     {s['lost']}",
+            f"duplicated               {s['duplicated']}",
+            f"deliveries               {s['deliveries']}"
+            + (f"  NOT DELIVERED: {s['undelivered']}" if s["undelivered"] else ""),
+            f"elapsed                  {s['elapsed_s']} s",
+        ]
+        not_ok_before = {path: status for path, status in self.before.items() if status != 200}
+        if not_ok_before:
+            lines.append(f"not 200 before the outage: {not_ok_before}")
+        if s["unexpected_exits"]:
+            lines.append(f"unexpected exits         {'; '.join(s['unexpected_exits'])}")
+        for label, items in (("lost", self.referrals.lost),
+                             ("duplicated", self.referrals.duplicated),
+                             ("undelivered", self.referrals.undelivered)):
+            if items:
+                lines.append(f"{label} (first 10): {', '.join(items[:10])}")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+def outage_paths(stack: Stack, language: str = "en") -> list[str]:
+    """The public pages requested during the outage: home in every language, urgent help, a
+    pathway and one of its steps (from the seed content), the directory and a directory
+    search, the run's service page and its referral form."""
+    import tomllib
+
+    paths = ["/en/", "/fi/", "/sv/", f"/{language}/urgent-help/", f"/{language}/about/"]
+    seeds = sorted((ROOT / "content" / "seed" / "pathways").glob(f"*.{language}.toml"))
+    if seeds:
+        with seeds[0].open("rb") as handle:
+            key = tomllib.load(handle)["key"]
+        paths += [f"/{language}/pathways/{key}/", f"/{language}/pathways/{key}/1/"]
+    paths += [
+        f"/{language}/find-help/",
+        f"/{language}/find-help/?country=FI&language=fi",
+        f"/{language}/find-help/{stack.service_id}/",
+        f"/{language}/find-help/{stack.service_id}/refer/",
+    ]
+    return paths
+
+
+def run_redis_outage(config: ChaosConfig, down_seconds: float = 60.0, *, referrals: int = 20,
+                     page_threads: int = 2, page_pause: float = 0.1,
+                     deliver_timeout: float = 240.0,
+                     paths: list[str] | None = None) -> OutageReport:
+    """Redis down for `down_seconds` under a running production stack; always tears down.
+
+    Starts the same stack as run_chaos (config: workdir, log, own_postgres, sweep_after,
+    web_workers, worker_concurrency, retries, extra_env, ...; the chaos counts are not used),
+    with the seed content loaded. Every public page in `paths` (default: outage_paths) must
+    answer 200 first. Then redis-server is stopped for `down_seconds`; meanwhile
+    `page_threads` visitors request the pages round robin (pausing `page_pause` s between
+    requests) and `referrals` referrals are submitted through the real form, spread evenly
+    over the outage (a visitor answered 503 sends again, as in run_chaos). Redis is started
+    again on its port, and the harness waits (at most `deliver_timeout` s) until every
+    delivery of those referrals is done. The outbox sweeper (beat every 30 s, overdue after
+    config.sweep_after s) queues what could not be queued while the broker was down.
+
+    Returns an OutageReport: pages_requested, pages_not_200 (goal 0), page statuses and
+    latency, the referrals as a ChaosReport (answered_200, lost, duplicated, undelivered,
+    retried, ...), delivered_after_return (goal: all), deliver_seconds (from Redis answering
+    to the last referral arriving at the provider), worker_back_after, redis_down_for,
+    elapsed; `ok` is True when every goal is met, `summary()` is JSON-ready, `text()`
+    prints. Raises ChaosError when something does not start.
+
+        from tests.integration.chaos import ChaosConfig, run_redis_outage
+        report = run_redis_outage(ChaosConfig(workdir=path, log=print), down_seconds=60)
+    """
+    if not shutil.which("redis-server"):
+        raise ChaosError("redis-server is not installed (Debian: apt-get install redis-server)")
+    if referrals < 0 or down_seconds <= 0:
+        raise ChaosError("down_seconds must be positive and referrals not negative")
+    say = config.say
+    own_dir = config.workdir is None
+    workdir = (Path(tempfile.mkdtemp(prefix="helpportal-outage-")) if own_dir
+               else config.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(config, workdir)
+    started = time.monotonic()
+    run: Run | None = None
+    try:
+        stack.prepare(content=True)
+        say(f"starting redis :{stack.redis_port}, receiver :{stack.receiver_port}, "
+            f"gunicorn :{stack.web_port}, worker, beat (logs in {workdir})")
+        stack.start_all()
+        run = Run(config, stack)
+        run.submissions = [Submission(i, f"chaos-{run.run_id}-{i:05d}")
+                           for i in range(referrals)]
+        pages = paths or outage_paths(stack, config.language)
+        before = {}
+        for path in pages:
+            try:
+                before[path] = Browser(stack.web_port).request("GET", path)[0]
+            except (OSError, http.client.HTTPException):
+                before[path] = None
+        if any(status != 200 for status in before.values()):
+            say(f"not 200 before the outage: "
+                f"{ {p: s for p, s in before.items() if s != 200} }")
+        refer_path = config.refer_path.format(lang=config.language, service=stack.service_id)
+        return _redis_outage(run, pages, before, refer_path, down_seconds, page_threads,
+                             page_pause, deliver_timeout, started)
+    finally:
+        if run is not None:
+            run.stop.set()
+        say("tearing down")
+        stack.teardown()
+        if own_dir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _redis_outage(run: Run, pages: list[str], before: dict, refer_path: str,
+                  down_seconds: float, page_threads: int, page_pause: float,
+                  deliver_timeout: float, started: float) -> OutageReport:
+    config, stack, say = run.config, run.stack, run.config.say
+    hits: list[PageHit] = []
+    hits_lock = threading.Lock()
+    pages_done = threading.Event()
+    run.t0 = time.monotonic()
+    run.t0_wall = time.time()
+    watcher = threading.Thread(target=run.watch, daemon=True, name="watch")
+    watcher.start()
+
+    def browse(offset: int) -> None:
+        browser = Browser(stack.web_port, timeout=30)
+        i = offset
+        while not pages_done.is_set():
+            path = pages[i % len(pages)]
+            i += 1
+            sent, t = time.time(), time.monotonic()
+            try:
+                status, error = browser.request("GET", path)[0], ""
+            except (OSError, http.client.HTTPException) as exc:
+                status, error = None, type(exc).__name__
+            with hits_lock:
+                hits.append(PageHit(path, sent, status, time.monotonic() - t, error))
+            pages_done.wait(page_pause)
+
+    def submit(sub: Submission) -> None:
+        submit_referral(stack.web_port, refer_path, sub, retries=config.retries,
+                        retry_within=config.retry_within)
+
+    say(f"stopping Redis for {down_seconds:.0f} s: {len(pages)} public pages from "
+        f"{page_threads} visitors, {len(run.submissions)} referrals meanwhile")
+    redis = stack.processes["redis"]
+    down_at_wall, down_at = time.time(), time.monotonic()
+    redis.stop()
+    browsers = [threading.Thread(target=browse, args=(i * 3,), daemon=True, name=f"pages-{i}")
+                for i in range(page_threads)]
+    for thread in browsers:
+        thread.start()
+    senders = []
+    for index, sub in enumerate(run.submissions):
+        due = down_at + (index + 0.5) * down_seconds / len(run.submissions)
+        if run.stop.wait(max(0.0, due - time.monotonic())):
+            break
+        thread = threading.Thread(target=submit, args=(sub,), daemon=True, name=f"refer-{index}")
+        thread.start()
+        senders.append(thread)
+    run.stop.wait(max(0.0, down_at + down_seconds - time.monotonic()))
+    pages_done.set()
+    for thread in browsers:
+        thread.join(timeout=40)
+    with hits_lock:
+        # Only what was asked while Redis was down (a request may end just after).
+        outage_hits = [hit for hit in hits if hit.at < down_at_wall + down_seconds]
+    for thread in senders:
+        thread.join(timeout=max(1.0, config.retry_within + 40))
+    if run.failure:
+        raise ChaosError(run.failure)
+
+    stack.start_redis()
+    up_wall, up = time.time(), time.monotonic()
+    redis_down_for = up - down_at
+    say(f"Redis answers again after {redis_down_for:.1f} s; waiting for the deliveries")
+    run.events.append(Event("redis-outage", down_at_wall, up_wall,
+                            f"down {redis_down_for:.1f} s"))
+    worker_back_after = None
+    with contextlib.suppress(ChaosError):
+        worker_back_after = stack.wait_for("worker", stack.worker_answers, 120) - up_wall
+
+    drained_in = None
+    deadline = time.monotonic() + deliver_timeout
+    next_note = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        states = stack.outbox_states()
+        if states.get("pending", 0) == 0:
+            drained_in = time.monotonic() - up
+            break
+        if run.failure:
+            raise ChaosError(run.failure)
+        if time.monotonic() >= next_note:
+            say(f"waiting for deliveries: {dict(states)}")
+            next_note += 15
+        time.sleep(0.5)
+    if drained_in is not None:
+        say(f"no delivery pending {drained_in:.1f} s after Redis returned")
+        time.sleep(config.quiet)
+    run.stop.set()
+    watcher.join(timeout=5)
+    report = run.count(drained_in, time.monotonic() - run.t0)
+
+    # Which outage referrals reached the provider, and when the last of them did.
+    arrivals = read_receiver_log(stack.receiver_log)
+    first: dict[str, float] = {}
+    for record in arrivals:
+        if record.get("referral_id"):
+            rid = record["referral_id"]
+            first[rid] = min(first.get(rid, record["t"]), record["t"])
+    fernet_rows = stack.query("SELECT id::text, message_encrypted FROM referrals_referral")
+    from cryptography.fernet import Fernet
+
+    fernet = Fernet(stack.fernet_key.encode())
+    markers = {sub.marker for sub in run.submissions}
+    ours = []
+    for referral_id, token in fernet_rows:
+        match = re.search(r"\[(chaos-[0-9a-f]+-\d{5})\]", fernet.decrypt(token.encode()).decode())
+        if match and match.group(1) in markers:
+            ours.append(referral_id)
+    delivered = [first[rid] for rid in ours if rid in first]
+    expected = len(run.submissions)
+    deliver_seconds = (max(delivered) - up_wall if delivered and len(delivered) == expected
+                       and len(ours) == expected else None)
+    notes = []
+    early = sum(1 for t in delivered if t < up_wall)
+    if early:
+        notes.append(f"note: {early} outage referrals arrived before Redis returned")
+    return OutageReport(
+        down_seconds=down_seconds,
+        redis_down_for=redis_down_for,
+        paths=pages,
+        hits=outage_hits,
+        before=before,
+        referrals=report,
+        worker_back_after=worker_back_after,
+        delivered_after_return=len(delivered),
+        deliver_seconds=deliver_seconds,
+        elapsed=time.monotonic() - started,
+        notes=notes,
+    )
 
 
 if __name__ == "__main__":
