@@ -40,9 +40,16 @@ BACKUP_NAME = "Backup codes"
 # django-axes hooks (named in settings).
 
 
+# The one "address" axes ever stores, the same for everyone. Not None: axes keeps one row per
+# (username, address, user agent) under a unique constraint, and NULLs never collide, so
+# concurrent failures for a username would make duplicate rows, after which every further try
+# ended in a 500 and was never counted (a way around the lockout).
+AXES_PLACEHOLDER_ADDRESS = "0.0.0.0"  # noqa: S104 (stored, never bound)
+
+
 def axes_client_ip(request):
     """Axes keeps no address: lockout is by username alone."""
-    return None
+    return AXES_PLACEHOLDER_ADDRESS
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -1,10 +1,15 @@
 """django-axes locks an account by its username after 5 wrong passwords, for 30 minutes."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.db import connection
+from django.test import Client
 from django.utils import timezone
+
+from helpportal.staff import AXES_PLACEHOLDER_ADDRESS
 
 from .factories import password_step
 
@@ -98,7 +103,7 @@ def test_no_axes_row_holds_an_address_or_a_user_agent(client, staff):
     rows = [*AccessAttempt.objects.all(), *AccessFailureLog.objects.all(), *AccessLog.objects.all()]
     assert {row.username for row in rows} == {"clinician", "nobody-here"}
     for row in rows:
-        assert row.ip_address is None
+        assert row.ip_address == AXES_PLACEHOLDER_ADDRESS
         assert row.user_agent == ""
         assert row.http_accept == ""
         for field in ("get_data", "post_data"):
@@ -108,3 +113,23 @@ def test_no_axes_row_holds_an_address_or_a_user_agent(client, staff):
             assert WRONG not in text
     assert not AccessLog.objects.exists()
     assert not AccessFailureLog.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_wrong_passwords_sent_at_the_same_moment_are_all_counted(staff):
+    """Concurrent failures for one username make one row, and the lockout still comes."""
+
+    def wrong_password(_):
+        try:
+            return password_step(Client(), "clinician", WRONG).status_code
+        finally:
+            connection.close()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = list(pool.map(wrong_password, range(4)))
+    assert sorted(first) == [200, 200, 200, 200]
+    assert AccessAttempt.objects.filter(username="clinician").count() == 1
+    assert AccessAttempt.objects.get(username="clinician").failures_since_start == 4
+    assert fail(Client(), "clinician", 1) == [429]
+    assert password_step(Client(), "clinician").status_code == 429
