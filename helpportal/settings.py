@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -201,7 +202,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "publish-scheduled-content": {"task": "content.tasks.publish_scheduled", "schedule": 60.0},
-    "purge-audit-log": {"task": "referrals.tasks.purge_audit_log", "schedule": 24 * 60 * 60.0},
+    # Fixed times of day, not "every 24 h": beat counts an interval from its own start, so a
+    # beat restarted more often than the interval (every deployment) would never run it.
+    "purge-audit-log": {
+        "task": "referrals.tasks.purge_audit_log", "schedule": crontab(minute=37, hour=3),
+    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -393,7 +398,11 @@ DELIVERY_MAX_ATTEMPTS = envint("DELIVERY_MAX_ATTEMPTS", 20)
 OUTBOX_SWEEP_AFTER_SECONDS = envint("OUTBOX_SWEEP_AFTER_SECONDS", 60)
 CELERY_BEAT_SCHEDULE.update({
     "sweep-outbox": {"task": "referrals.tasks.sweep_outbox", "schedule": 30.0},
-    "purge-referrals": {"task": "referrals.tasks.purge_referrals", "schedule": 24 * 60 * 60.0},
+    # Hourly at a fixed minute: a referral is gone within an hour of its retention end, and a
+    # beat restart (see purge-audit-log) cannot postpone it.
+    "purge-referrals": {
+        "task": "referrals.tasks.purge_referrals", "schedule": crontab(minute=7),
+    },
 })
 
 # Statistics (docs/statistics.md): allow-listed daily counts, Redis HINCRBYs in
