@@ -3,6 +3,7 @@
 
     python3 dev.py run     set up, then serve the site on http://127.0.0.1:8000/
     python3 dev.py test    set up, then run the whole test suite
+    python3 dev.py proof   the proof harness (docs/proof.md); --short is CI's version
 
 Set-up is idempotent: a virtual environment in .venv, the locked dependencies
 (requirements/*.txt, installed with --require-hashes), migrations, and demo content for `run`.
@@ -13,6 +14,7 @@ ports) and says plainly which suites it skipped when they do not.
 import hashlib
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -134,11 +136,36 @@ def test(args: list[str]) -> int:
     return result.returncode
 
 
+def proof(args: list[str]) -> int:
+    """The proof harness (proof/run.py) against PostgreSQL and Redis, which must answer."""
+    ensure_venv("dev.txt")
+    env = dict(os.environ)
+    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    missing = []
+    if not (database_url.startswith("postgres") and reachable(database_url, 5432)):
+        missing.append(f"PostgreSQL at {urlsplit(database_url).netloc or database_url}")
+    if not reachable(env.get("REDIS_URL") or DEFAULT_REDIS_URL, 6379):
+        missing.append("Redis (the proof starts its own redis-server, and needs the program)")
+    tools = {"nginx": "nginx", "wrk": "wrk", "redis-server": "redis-server", "node": "nodejs",
+             "npm": "npm", "pg_dump": "postgresql-client"}
+    for program, package in tools.items():
+        if not shutil.which(program, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
+            missing.append(f"{program} (Debian: apt-get install {package})")
+    if not Path(CHROMIUM).exists():
+        missing.append(f"chromium at {CHROMIUM} (Debian: apt-get install chromium)")
+    if missing:
+        for item in missing:
+            say(f"MISSING {item}")
+        return 2
+    env["DATABASE_URL"] = database_url
+    return subprocess.run([str(PYTHON), "-m", "proof", *args], env=env, cwd=ROOT).returncode
+
+
 def main() -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs on whatever python3 there is)
         print("Helpportal needs Python 3.11 or newer.", file=sys.stderr)
         return 2
-    commands = {"run": run, "test": test}
+    commands = {"run": run, "test": test, "proof": proof}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

@@ -1,0 +1,337 @@
+"""Performance part of the proof: wrk against the running stack, Lighthouse scores and page
+weight.
+
+wrk measures pages through gunicorn directly (server time, compared with the bare Django view
+/bench/bare as DESIGN.md's quality bars ask) and through nginx over TLS (what a visitor gets,
+compared with a static file). The referral submission is a POST of the real form: each request
+carries a one-time form token of its own (made in the site's Django with its secret key, as
+the form page would) and a CSRF cookie and field pair, so every one of them creates a referral.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from bench.web import AssetParser, parse_wrk
+
+from .checks import Check, failed
+from .security import node_tools
+from .stack import CHROMIUM, HOSTNAME, Stack, find_program
+
+# A demo service of referrals/seed/demo-directory.json (as in tests/public_urls.py, which
+# needs Django configured to import).
+DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
+HOME = "/en/"
+STEP = "/en/pathways/self/3/"
+SEARCH = "/en/find-help/?country=FI&language=fi&mode=online"
+REFER = f"/en/find-help/{DEMO_SERVICE}/refer/"
+LIGHTHOUSE_PAGES = {
+    "home": HOME, "step": STEP, "directory": "/en/find-help/", "referral form": REFER,
+}
+WEIGHT_PAGES = [HOME, STEP, "/en/find-help/", REFER]
+WEIGHT_GOAL_BYTES, WEIGHT_GOAL_REQUESTS = 30 * 1024, 3
+LIGHTHOUSE_GOAL = 100
+THREADS = 2
+CSRF_COOKIE = "__Host-csrftoken"  # the production name (settings, DEBUG off)
+
+# The Lua script for the referral POST: each request takes the next body from a file of
+# prepared bodies (one per line), each with its own one-time token.
+POST_LUA = """
+local threads = 0
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+local bodies = {}
+local index = 0
+init = function(args)
+  local all = {}
+  for line in io.lines(args[1]) do all[#all + 1] = line end
+  -- Each thread takes its own slice, so no body (and no one-time token) is sent twice.
+  local size = math.floor(#all / tonumber(args[2]))
+  for i = id * size + 1, (id + 1) * size do bodies[#bodies + 1] = all[i] end
+end
+request = function()
+  index = index + 1
+  if index > #bodies then index = 1 end
+  return wrk.format("POST", nil, nil, bodies[index])
+end
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    server: str  # "gunicorn" or "nginx"
+    path: str
+    post: bool = False
+
+
+TARGETS = [
+    Target("bare", "bare Django view, gunicorn", "gunicorn", "/bench/bare"),
+    Target("home", "home, gunicorn", "gunicorn", HOME),
+    Target("step", "pathway step, gunicorn", "gunicorn", STEP),
+    Target("search", "directory search, gunicorn", "gunicorn", SEARCH),
+    Target("refer", "referral submission (POST), gunicorn", "gunicorn", REFER, post=True),
+    Target("static", "static CSS file, nginx TLS", "nginx", "{static}"),
+    Target("home_tls", "home, nginx TLS (cache)", "nginx", HOME),
+    Target("step_tls", "pathway step, nginx TLS (cache)", "nginx", STEP),
+    Target("search_tls", "directory search, nginx TLS (cache)", "nginx", SEARCH),
+    Target("refer_tls", "referral submission (POST), nginx TLS", "nginx", REFER, post=True),
+]
+RATIOS = [  # (label, numerator, denominator, goal or None)
+    ("home / bare view", "home", "bare", 0.70),
+    ("step / bare view", "step", "bare", 0.70),
+    # A search is a database query and a render on every request (pages whose text changes
+    # only on publishing are kept rendered); nginx caches each distinct search for 60 s.
+    ("directory search / bare view", "search", "bare", None),
+    ("referral submission / bare view", "refer", "bare", None),
+    ("home via nginx / static file", "home_tls", "static", 0.50),
+    ("step via nginx / static file", "step_tls", "static", 0.50),
+    ("directory search via nginx / static file", "search_tls", "static", 0.50),
+]
+
+
+def referral_bodies(stack: Stack, count: int, path: Path) -> tuple[str, str]:
+    """Write `count` POST bodies to `path`; return the CSRF cookie they go with."""
+    tokens = stack.shell(f"""
+import json
+from referrals.visitor import once_new
+print(json.dumps([once_new() for _ in range({count})]))
+""")
+    csrf = secrets.token_urlsafe(24)[:32].ljust(32, "x")  # Django accepts the bare secret
+    csrf = re.sub(r"[^A-Za-z0-9]", "x", csrf)
+    message = ("I have been worried about what I look at online and would like to talk to "
+               "someone who can help me stop. ")
+    with path.open("w") as out:
+        for index, token in enumerate(tokens):
+            out.write(urlencode({
+                "csrfmiddlewaretoken": csrf, "once": token, "acknowledge": "on",
+                "message": f"{message}(load test {index})", "preferred_language": "",
+                "contact": "",
+            }) + "\n")
+    return csrf
+
+
+def wrk(stack: Stack, target: Target, duration: int, connections: int, static: str,
+        bodies: Path | None, csrf: str) -> dict:
+    path = static if target.path == "{static}" else target.path
+    if target.server == "gunicorn":
+        url = stack.gunicorn_url(path)
+        headers = ["Host: " + HOSTNAME, "X-Forwarded-Proto: https"]
+    else:
+        url = stack.url(path)
+        headers = []
+    command = [find_program("wrk"), f"-t{THREADS}", f"-c{connections}", f"-d{duration}s",
+               "--latency", "--timeout", "5s"]
+    for header in headers:
+        command += ["-H", header]
+    if target.post:
+        script = stack.dir.parent / "post.lua"
+        script.write_text(POST_LUA)
+        command += [
+            "-H", "Content-Type: application/x-www-form-urlencoded",
+            "-H", f"Cookie: {CSRF_COOKIE}={csrf}",
+            "-H", f"Referer: {stack.url(path)}",
+            "-H", f"Origin: {stack.origin}",
+            "-s", str(script), url, "--", str(bodies), str(THREADS),
+        ]
+    else:
+        command.append(url)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60,
+                            check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed on {url}: {result.stderr or result.stdout}")
+    return {"url": url, **parse_wrk(result.stdout)}
+
+
+def throughput(stack: Stack, *, duration: int, connections: int,
+               log: Callable[[str], None]) -> list[Check]:
+    static = static_css(stack)
+    figures: dict[str, dict] = {}
+    for target in [t for t in TARGETS if not t.post]:
+        log(f"performance: wrk {target.label} ({duration} s, {connections} connections)")
+        wrk(stack, target, 1, connections, static, None, "")  # warm up, as a running site is
+        figures[target.key] = wrk(stack, target, duration, connections, static, None, "")
+    raise_limits(stack)
+    try:
+        for target in [t for t in TARGETS if t.post]:
+            # One body per request (a body sent twice would be "already sent"): more than
+            # the fastest run could use.
+            bodies = stack.dir.parent / f"referral-bodies-{target.key}.txt"
+            csrf = referral_bodies(stack, 1500 * duration, bodies)
+            log(f"performance: wrk {target.label} ({duration} s, {connections} connections)")
+            figures[target.key] = wrk(stack, target, duration, connections, static, bodies,
+                                      csrf)
+    finally:
+        restore_limits(stack)
+    checks = []
+    for target in TARGETS:
+        numbers = figures[target.key]
+        errors = numbers["non_2xx"] + numbers["socket_errors"]
+        checks.append(Check(
+            "performance", f"wrk: {target.label}",
+            f"{numbers['requests_per_second']:,.0f} req/s, p50 {numbers['p50_ms']:.1f} ms, "
+            f"p99 {numbers['p99_ms']:.1f} ms, {errors} errors",
+            "0 errors", errors == 0, [numbers["url"]],
+        ))
+    for label, top, bottom, goal in RATIOS:
+        value = figures[top]["requests_per_second"] / figures[bottom]["requests_per_second"]
+        checks.append(Check("performance", f"ratio: {label}", f"{value:.2f}",
+                            f">= {goal:.2f}" if goal else "-",
+                            None if goal is None else value >= goal))
+    created = stack.shell("""
+import json
+from referrals.models import Referral
+print(json.dumps(Referral.objects.count()))
+""")
+    answered = sum(int(figures[key]["requests_per_second"] * duration)
+                   for key in ("refer", "refer_tls"))
+    checks.append(Check(
+        "performance", "referrals stored by the wrk POSTs",
+        f"{created:,} (about {answered:,} POSTs answered)", "about one per POST",
+        created >= 0.9 * answered > 0,
+    ))
+    return checks
+
+
+def raise_limits(stack: Stack) -> None:
+    """The referral limits are per visitor and per hour; a load test is one visitor sending
+    thousands. Raised for the wrk run only (by restarting gunicorn with higher limits)."""
+    stack.extra_env.update(REFERRAL_LIMIT_PER_CLIENT_PER_DAY="10000000",
+                           REFERRAL_LIMIT_GLOBAL_PER_HOUR="10000000")
+    stack._env = None
+    stack.restart("gunicorn")
+    stack.wait_healthy()
+
+
+def restore_limits(stack: Stack) -> None:
+    for key in ("REFERRAL_LIMIT_PER_CLIENT_PER_DAY", "REFERRAL_LIMIT_GLOBAL_PER_HOUR"):
+        stack.extra_env.pop(key, None)
+    stack._env = None
+    stack.restart("gunicorn")
+    stack.wait_healthy()
+
+
+def static_css(stack: Stack) -> str:
+    manifest = json.loads((stack.dir / "static" / "staticfiles.json").read_text())["paths"]
+    return "/static/" + manifest["css/site.css"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lighthouse
+
+
+def lighthouse(stack: Stack, *, log: Callable[[str], None]) -> list[Check]:
+    try:
+        modules = node_tools(log)
+    except Exception as exc:  # noqa: BLE001
+        return [failed("performance", "Lighthouse", f"{LIGHTHOUSE_GOAL} each", exc)]
+    binary = modules / ".bin" / "lighthouse"
+    flags = " ".join(["--headless=new", *stack.chromium_args()])
+    checks = []
+    for label, path in LIGHTHOUSE_PAGES.items():
+        name = f"Lighthouse {path}: performance / accessibility / best practices"
+        out = stack.dir.parent / f"lighthouse-{label.replace(' ', '-')}.json"
+        log(f"performance: Lighthouse {path}")
+        try:
+            result = subprocess.run(
+                [str(binary), stack.url(path), "--quiet", "--output=json",
+                 f"--output-path={out}", f"--chrome-flags={flags}",
+                 "--only-categories=performance,accessibility,best-practices"],
+                env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
+                timeout=240, check=False,
+            )
+            if result.returncode != 0 or not out.exists():
+                raise RuntimeError(result.stderr.strip()[-1500:] or "no report")
+            report = json.loads(out.read_text())
+        except Exception as exc:  # noqa: BLE001
+            checks.append(failed("performance", name, f"{LIGHTHOUSE_GOAL} each", exc))
+            continue
+        scores = {key: round((category["score"] or 0) * 100)
+                  for key, category in report["categories"].items()}
+        details = [
+            f"{audit_id}: {audit.get('score')} {audit.get('displayValue', '')}".strip()
+            for audit_id, audit in report["audits"].items()
+            if audit.get("score") is not None and audit["score"] < 1
+            and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+        ]
+        checks.append(Check(
+            "performance", name,
+            " / ".join(str(scores.get(key, "-"))
+                       for key in ("performance", "accessibility", "best-practices")),
+            f"{LIGHTHOUSE_GOAL} each",
+            all(scores.get(key) == LIGHTHOUSE_GOAL
+                for key in ("performance", "accessibility", "best-practices")),
+            details,
+        ))
+    return checks
+
+
+# ---------------------------------------------------------------------------------------------
+# Page weight
+
+
+def page_weight(stack: Stack) -> list[Check]:
+    """HTML + CSS + JS as nginx serves them over TLS, raw and gzipped, and the request count
+    (the page plus everything it links that a browser loads)."""
+    context = stack.ssl_context()
+    checks = []
+
+    def get(url: str, gzip: bool = False) -> bytes:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip" if gzip
+                                                       else "identity"})
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return response.read()
+
+    for path in WEIGHT_PAGES:
+        name = f"page weight {path}"
+        try:
+            html = get(stack.url(path))
+            rows = [(path, len(html), len(get(stack.url(path), gzip=True)))]
+            parser = AssetParser()
+            parser.feed(html.decode("utf-8", "replace"))
+            external = []
+            for _kind, ref in parser.assets:
+                if ref.startswith("data:"):
+                    continue
+                url = urljoin(stack.url(path), ref)
+                if urlsplit(url).netloc != urlsplit(stack.origin).netloc:
+                    external.append(url)
+                    continue
+                rows.append((urlsplit(url).path, len(get(url)), len(get(url, gzip=True))))
+        except Exception as exc:  # noqa: BLE001
+            checks.append(failed("performance", name, "<= 30 KB, <= 3 requests", exc))
+            continue
+        total = sum(row[1] for row in rows)
+        packed = sum(row[2] for row in rows)
+        requests = len(rows) + len(external)
+        checks.append(Check(
+            "performance", name,
+            f"{total:,} B ({packed:,} B gzip), {requests} requests, {len(external)} to other hosts",
+            "<= 30 KB, <= 3 requests, 0 to other hosts",
+            total <= WEIGHT_GOAL_BYTES and requests <= WEIGHT_GOAL_REQUESTS and not external,
+            [f"{resource}: {size:,} B, {gz:,} B gzip" for resource, size, gz in rows],
+        ))
+    return checks
+
+
+def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]:
+    checks = page_weight(stack)
+    try:
+        checks += throughput(stack, duration=3 if short else 10, connections=16, log=log)
+    except Exception as exc:  # noqa: BLE001
+        checks.append(failed("performance", "wrk", "figures", exc))
+    checks += lighthouse(stack, log=log)
+    return checks
+

@@ -1,0 +1,539 @@
+"""The production stack of one proof run, on loopback.
+
+A certificate authority made for the run (and trusted only by the checks of this run), nginx
+with TLS on ports 80 and 443 of localhost (the HTTP Observatory scans only those), gunicorn with
+DEBUG off, a Celery worker and beat, a fresh PostgreSQL database (on the server in
+DATABASE_URL, else 127.0.0.1:5432) and a redis-server of its own with `noeviction`. Everything
+it writes is under its work directory (var/proof/stack/): logs of every process, the rendered
+nginx configuration, the authority and the site's certificate.
+
+nginx takes the client address from X-Forwarded-For here (the realip module, trusting only
+loopback), as it would behind a load balancer: the privacy audit sends a made-up address that
+way and then looks for it everywhere the stack writes.
+
+    stack = Stack(workdir, log=print)
+    stack.start()
+    ...  # stack.url("/en/"), stack.manage("shell", "-c", code), stack.chromium_args()
+    stack.stop()
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.integration.chaos import Process, free_port, port_open, tail  # noqa: E402
+
+PYTHON = sys.executable
+HOSTNAME = "localhost"
+LOOPBACK = "127.0.0.1"
+DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+DEMO_DIRECTORY = ROOT / "referrals" / "seed" / "demo-directory.json"
+
+# Chromium as the machine notes prescribe (Debian's package; never a downloaded browser).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+class StackError(Exception):
+    """A part of the stack did not start or answer."""
+
+
+def find_program(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
+    if not found:
+        raise StackError(f"{name} is not installed (Debian: apt-get install {name})")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The run's certificate authority
+
+
+def make_authority(directory: Path) -> dict[str, Path | str]:
+    """A CA valid for two days, and a certificate for localhost signed by it.
+
+    Returns the paths of ca.pem, cert.pem (leaf + CA), key.pem and the base64 SHA-256 of the
+    leaf's public key (chromium's --ignore-certificate-errors-spki-list takes that).
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=2)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Helpportal proof run CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, key_cert_sign=True, crl_sign=True,
+                content_commitment=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    import ipaddress
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOSTNAME)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([
+                x509.DNSName(HOSTNAME),
+                x509.IPAddress(ipaddress.ip_address(LOOPBACK)),
+                x509.IPAddress(ipaddress.ip_address("::1")),
+            ]),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    pem = serialization.Encoding.PEM
+    ca_path, cert_path = directory / "ca.pem", directory / "cert.pem"
+    key_path = directory / "key.pem"
+    ca_path.write_bytes(ca_cert.public_bytes(pem))
+    cert_path.write_bytes(cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    key_path.write_bytes(
+        key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    key_path.chmod(0o600)
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "ca": ca_path,
+        "cert": cert_path,
+        "key": key_path,
+        "spki": base64.b64encode(hashlib.sha256(spki).digest()).decode(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The stack
+
+
+class Stack:
+    """PostgreSQL database, Redis, gunicorn, worker, beat and nginx of one proof run."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        log: Callable[[str], None] | None = None,
+        web_workers: int = 3,
+        worker_concurrency: int = 2,
+        http_port: int = 80,
+        https_port: int = 443,
+        extra_env: dict[str, str] | None = None,
+    ):
+        self.dir = workdir
+        self.say = log or (lambda message: print(f"[stack] {message}", file=sys.stderr))
+        self.web_workers = web_workers
+        self.worker_concurrency = worker_concurrency
+        self.http_port = http_port
+        self.https_port = https_port
+        self.extra_env = extra_env or {}
+        self.dbname = f"helpportal_proof_{secrets.token_hex(4)}"
+        self.admin_url = _admin_url_from_env()
+        self.db_created = False
+        self.redis_port = free_port()
+        self.web_port = free_port()
+        self.processes: dict[str, Process] = {}
+        self.tls: dict[str, Path | str] = {}
+        self.secret_key = secrets.token_urlsafe(48)
+        from cryptography.fernet import Fernet
+
+        self.referral_key = Fernet.generate_key().decode()
+        self.codename_key = secrets.token_hex(32)
+        self._env: dict[str, str] | None = None
+
+    # -- addresses
+
+    @property
+    def origin(self) -> str:
+        port = "" if self.https_port == 443 else f":{self.https_port}"
+        return f"https://{HOSTNAME}{port}"
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def gunicorn_url(self, path: str) -> str:
+        return f"http://{LOOPBACK}:{self.web_port}{path}"
+
+    @property
+    def database_url(self) -> str:
+        return urlsplit(self.admin_url)._replace(path=f"/{self.dbname}").geturl()
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.redis_port}/0"
+
+    def logs(self) -> list[Path]:
+        """Every log the stack writes (nginx access and error, gunicorn, worker, beat, redis)."""
+        return sorted(path for path in self.dir.rglob("*.log") if path.is_file())
+
+    # -- environment
+
+    def env(self) -> dict[str, str]:
+        if self._env is None:
+            inherited = {
+                key: value for key, value in os.environ.items()
+                if key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV", "USER",
+                           "PYTHONPATH")
+            }
+            self._env = {
+                **inherited,
+                "DJANGO_SETTINGS_MODULE": "helpportal.settings",
+                "DEBUG": "0",
+                "SECRET_KEY": self.secret_key,
+                "REFERRAL_KEYS": self.referral_key,
+                "CODENAME_KEY": self.codename_key,
+                "ALLOWED_HOSTS": f"{HOSTNAME},{LOOPBACK}",
+                # nginx passes Host without the port; a browser's Origin carries it. Only
+                # needed when the site is not on 443 (a second stack, in development).
+                **({"CSRF_TRUSTED_ORIGINS": self.origin} if self.https_port != 443 else {}),
+                "SITE_URL": self.origin,
+                "SECURE_SSL_REDIRECT": "1",
+                "CLIENT_ADDRESS_HEADER": "HTTP_X_REAL_IP",
+                # The bench's URLconf: the site plus /bench/bare, the framework floor that
+                # page throughput is compared with (DESIGN.md, "Quality bars").
+                "ROOT_URLCONF": "bench.urls",
+                "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.redis_url,
+                "CACHE_KEY_PREFIX": "proof",
+                "STATIC_ROOT": str(self.dir / "static"),
+                "VAR_DIR": str(self.dir),
+                "LOG_LEVEL": "INFO",
+                "WEB_CONCURRENCY": str(self.web_workers),
+                "GUNICORN_BIND": f"{LOOPBACK}:{self.web_port}",
+                "GUNICORN_LOG_LEVEL": "info",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONUNBUFFERED": "1",
+                **self.extra_env,
+            }
+        return dict(self._env)
+
+    def manage(self, *args: str, timeout: float = 600) -> str:
+        result = subprocess.run(
+            [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=self.env(),
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        if result.returncode != 0:
+            raise StackError(
+                f"manage.py {' '.join(args)[:80]} failed:\n{result.stderr.strip()[-3000:]}"
+            )
+        return result.stdout
+
+    def shell(self, code: str, timeout: float = 300):
+        """Run Python in the site's Django (manage.py shell) and return the JSON it printed
+        last: the code must end with print(json.dumps(...))."""
+        output = self.manage("shell", "-c", code, timeout=timeout).strip().splitlines()
+        if not output:
+            raise StackError("the shell code printed nothing")
+        return json.loads(output[-1])
+
+    # -- start and stop
+
+    def start(self) -> None:
+        nginx = find_program("nginx")
+        find_program("redis-server")
+        for port in (self.http_port, self.https_port):
+            if port_open(port):
+                raise StackError(
+                    f"port {port} on {LOOPBACK} is taken; the proof needs ports "
+                    f"{self.http_port} and {self.https_port} free (the HTTP Observatory "
+                    "scans only those)"
+                )
+        if os.geteuid() != 0 and min(self.http_port, self.https_port) < 1024:
+            raise StackError("ports 80 and 443 need root (or CAP_NET_BIND_SERVICE)")
+
+        if self.dir.exists():
+            shutil.rmtree(self.dir)
+        (self.dir / "tls").mkdir(parents=True)
+        (self.dir / "nginx").mkdir()
+        self.tls = make_authority(self.dir / "tls")
+        self.say("certificate authority and a localhost certificate made")
+
+        self._start_redis()
+        self.say(f"database {self.dbname}: create, migrate, seed content and the directory")
+        self._admin(f'CREATE DATABASE "{self.dbname}"')
+        self.db_created = True
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.manage("collectstatic", "--noinput", "-v", "0")
+        self.manage("seed_content")
+        self.manage("hsds_import", str(DEMO_DIRECTORY), "--skip-existing")
+
+        env = self.env()
+        self.processes["gunicorn"] = Process(
+            "gunicorn",
+            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+             "helpportal.wsgi"],
+            env, self.dir / "gunicorn.log",
+        )
+        self.processes["worker"] = Process(
+            "worker",
+            [PYTHON, "-m", "celery", "-A", "helpportal", "worker", "-l", "info",
+             "-c", str(self.worker_concurrency), "-n", f"proof-{secrets.token_hex(3)}@%h"],
+            env, self.dir / "worker.log",
+        )
+        self.processes["beat"] = Process(
+            "beat",
+            [PYTHON, "-m", "celery", "-A", "helpportal", "beat", "-l", "info",
+             "-s", str(self.dir / "beat-schedule"), "--pidfile", str(self.dir / "beat.pid")],
+            env, self.dir / "beat.log",
+        )
+        for name in ("gunicorn", "worker", "beat"):
+            self.processes[name].start()
+        self._wait("gunicorn", lambda: self._healthy_direct(), 90)
+
+        conf = self._render_nginx()
+        test = subprocess.run(
+            [nginx, "-p", f"{self.dir / 'nginx'}/", "-e", str(self.dir / "nginx" / "error.log"),
+             "-c", str(conf), "-t", "-q"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+        if test.returncode != 0:
+            raise StackError(f"nginx -t failed:\n{test.stderr}")
+        self.processes["nginx"] = Process(
+            "nginx",
+            [nginx, "-p", f"{self.dir / 'nginx'}/", "-e", str(self.dir / "nginx" / "error.log"),
+             "-c", str(conf), "-g", "daemon off;"],
+            env, self.dir / "nginx" / "access.log",
+        )
+        self.processes["nginx"].start()
+        self._wait("nginx", self.healthy, 30)
+        self.say(f"up: {self.origin}/ (nginx) -> gunicorn {LOOPBACK}:{self.web_port}, "
+                 f"redis {LOOPBACK}:{self.redis_port}, database {self.dbname}")
+
+    def stop(self) -> None:
+        for name in ("nginx", "gunicorn", "beat", "worker"):
+            process = self.processes.get(name)
+            if process is not None:
+                with contextlib.suppress(Exception):
+                    process.stop()
+        redis = self.processes.get("redis")
+        if redis is not None:
+            with contextlib.suppress(Exception):
+                redis.stop()
+        if self.db_created:
+            with contextlib.suppress(Exception):
+                self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+            self.db_created = False
+
+    def __enter__(self) -> Stack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- parts
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(sql)
+
+    def _start_redis(self) -> None:
+        self.processes["redis"] = Process(
+            "redis",
+            ["redis-server", "--port", str(self.redis_port), "--bind", LOOPBACK,
+             "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction",
+             "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
+            self.env(), self.dir / "redis-stdout.log",
+        )
+        self.processes["redis"].start()
+        self._wait("redis", self.redis_ping, 30)
+
+    def redis_ping(self) -> bool:
+        try:
+            with socket.create_connection((LOOPBACK, self.redis_port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def _healthy_direct(self) -> bool:
+        try:
+            conn = http.client.HTTPConnection(LOOPBACK, self.web_port, timeout=3)
+            conn.request("GET", "/healthz", headers={"Host": HOSTNAME,
+                                                     "X-Forwarded-Proto": "https"})
+            ok = conn.getresponse().status == 200
+            conn.close()
+            return ok
+        except OSError:
+            return False
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.tls["ca"]))
+
+    def healthy(self) -> bool:
+        try:
+            conn = http.client.HTTPSConnection(
+                HOSTNAME, self.https_port, timeout=3, context=self.ssl_context()
+            )
+            conn.request("GET", "/healthz")
+            ok = conn.getresponse().status == 200
+            conn.close()
+            return ok
+        except OSError:
+            return False
+
+    def _wait(self, name: str, check: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            process = self.processes.get(name)
+            if process is not None and not process.alive():
+                raise StackError(f"{name} exited:\n{tail(process.log)}")
+            if check():
+                return
+            time.sleep(0.1)
+        process = self.processes.get(name)
+        raise StackError(f"{name} not ready within {timeout} s"
+                         + (f":\n{tail(process.log)}" if process else ""))
+
+    def _render_nginx(self) -> Path:
+        directory = self.dir / "nginx"
+        text = (ROOT / "deploy" / "nginx.conf.template").read_text()
+        values = {
+            "UPSTREAM": f"{LOOPBACK}:{self.web_port}",
+            "HTTP_LISTEN": f"{LOOPBACK}:{self.http_port}",
+            "SITE_LISTEN": f"{LOOPBACK}:{self.https_port} ssl",
+            "TLS_CERT": str(self.tls["cert"]),
+            "TLS_KEY": str(self.tls["key"]),
+            "CACHE_DIR": str(directory / "cache"),
+            "STATIC_ROOT": str(self.dir / "static"),
+        }
+        for name, value in values.items():
+            text = text.replace("${" + name + "}", value)
+        leftover = sorted(set(re.findall(r"\$\{\w+\}", text)))
+        if leftover:
+            raise StackError(f"nginx template placeholders without a value: {leftover}")
+        # "localhost" may resolve to ::1 first: answer there too, with the same servers.
+        text = re.sub(
+            rf"listen {re.escape(LOOPBACK)}:(\d+)( ssl)?;",
+            lambda m: f"listen {LOOPBACK}:{m.group(1)}{m.group(2) or ''};\n"
+                      f"    listen [::1]:{m.group(1)}{m.group(2) or ''};",
+            text,
+        )
+        site = directory / "site.conf"
+        site.write_text(text)
+        temp = directory / "tmp"
+        temp.mkdir()
+        mime = Path("/etc/nginx/mime.types")
+        types = f"include {mime};" if mime.exists() else "types { text/html html; }"
+        main = directory / "nginx.conf"
+        main.write_text(f"""# Generated by proof/stack.py for one proof run.
+worker_processes 2;
+pid {directory}/nginx.pid;
+error_log {directory}/error.log notice;
+events {{ worker_connections 1024; }}
+http {{
+    {types}
+    default_type application/octet-stream;
+    sendfile on;
+    keepalive_timeout 65;
+    # As behind a load balancer: the client address comes from X-Forwarded-For, trusted from
+    # loopback only. The privacy audit sends a made-up address this way.
+    set_real_ip_from 127.0.0.1;
+    set_real_ip_from ::1;
+    real_ip_header X-Forwarded-For;
+    client_body_temp_path {temp}/client_body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include {site};
+}}
+""")
+        return main
+
+    # -- for the checks
+
+    def chromium_args(self) -> list[str]:
+        """Flags for Debian chromium: the machine's set, plus trust in this run's site key."""
+        return [*CHROMIUM_FLAGS, f"--ignore-certificate-errors-spki-list={self.tls['spki']}"]
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        """Until gunicorn answers /healthz (after a restart, say)."""
+        self._wait("gunicorn", self._healthy_direct, timeout)
+
+    def restart(self, name: str) -> None:
+        process = self.processes[name]
+        process.stop()
+        process.env = self.env()  # with any change to extra_env
+        process.start()
+
+    def stop_redis(self) -> None:
+        self.processes["redis"].stop()
+
+    def start_redis_again(self) -> None:
+        self.processes["redis"].start()
+        self._wait("redis", self.redis_ping, 30)
+
+
+def _admin_url_from_env() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return urlsplit(url)._replace(path="/postgres").geturl()
+    return DEFAULT_ADMIN_URL
