@@ -3,11 +3,17 @@
 Keys come from the environment (REFERRAL_KEYS, CODENAME_KEY), never from the database. In the
 embedded development mode (DEBUG on, no keys set) both are derived from SECRET_KEY so that
 `dev.py run` works; production refuses to start without them (helpportal/settings.py).
+
+A Fernet token carries in clear the time it was made. Tokens are made as of midnight UTC of
+the day, so one reveals the day a visitor or clinician wrote, never the second (DESIGN.md:
+timestamps of anything a visitor causes are coarsened to the day). Nothing here decrypts with
+a ttl, which would read that time as an age.
 """
 
 import base64
 import hashlib
 import hmac
+import time
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -29,10 +35,15 @@ def fernet() -> MultiFernet:
     return _fernet(tuple(settings.REFERRAL_KEYS))
 
 
+def _day_start(timestamp: int) -> int:
+    """Midnight UTC of the day of a Unix time: the only time a token is allowed to tell."""
+    return timestamp - timestamp % 86400
+
+
 def encrypt(text: str) -> str:
     if not text:
         return ""
-    return fernet().encrypt(text.encode()).decode()
+    return fernet().encrypt_at_time(text.encode(), _day_start(int(time.time()))).decode()
 
 
 def decrypt(token: str) -> str:
@@ -42,10 +53,15 @@ def decrypt(token: str) -> str:
 
 
 def rotate(token: str) -> str:
-    """The same words under the newest key."""
+    """The same words under the newest key, dated the same day. MultiFernet.rotate would keep
+    the token's time as it is, and tokens made before `encrypt` dated them to the day carry
+    their second: rotating is when that goes."""
     if not token:
         return ""
-    return fernet().rotate(token.encode()).decode()
+    multi = fernet()
+    data = multi.decrypt(token.encode())  # InvalidToken if no key reads it, as rotate raises
+    made_at = multi.extract_timestamp(token.encode())
+    return multi.encrypt_at_time(data, _day_start(made_at)).decode()
 
 
 def codename_hash(normalised: str) -> str:

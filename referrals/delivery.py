@@ -5,18 +5,29 @@ LOCKED), so two workers never send the same delivery at once; a delivery is mark
 same transaction. A worker killed mid-send leaves the row pending: the task is handed out again
 (late ack) or the sweeper re-queues it, and the webhook's Idempotency-Key (the row's id) lets
 the provider drop a repeat of a send whose answer was lost.
+
+Whatever goes wrong on a channel is a failed attempt with a reason (`last_error`): an answer
+other than 2xx, a timeout, but also a webhook address that is empty or unusable, an answer
+that is not HTTP, or an error nobody foresaw. Each follows the same backoff and, after
+DELIVERY_MAX_ATTEMPTS, leaves the delivery failed, where administrators see it and can try
+again. An exception that escaped instead would roll the attempt back and leave the row pending
+for the sweeper to retry without end, never failed and never seen. Only a database error
+escapes: then nothing can be recorded, and the row waiting for the sweeper is the right outcome.
 """
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import Error as DatabaseError  # the base of every database error
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +37,9 @@ logger = logging.getLogger(__name__)
 
 
 class TransientFailure(Exception):
-    """The channel did not take it this time; try again later."""
+    """The channel did not take it this time; try again later. Its text is the reason kept in
+    `last_error`. Also raised for a webhook address that cannot be used: it is read again at
+    every attempt, so one an administrator corrects applies to the next."""
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -61,19 +74,40 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
+def _webhook_url(service) -> str:
+    """The service's webhook address, if a POST can be sent to it. The model's URLField also
+    allows ftp(s), and a value set around the form is not checked at all; urllib would read a
+    file: or data: address locally and answer without a status, so only http(s) with a host
+    goes on."""
+    url = service.webhook_url
+    if not url.strip():
+        raise TransientFailure("no webhook address")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, _port = parts.hostname, parts.port  # .port raises ValueError for a bad one
+    except ValueError:
+        raise TransientFailure("webhook address cannot be parsed") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise TransientFailure("webhook address is not http or https")
+    if not host:
+        raise TransientFailure("webhook address has no host")
+    return url
+
+
 def _send_webhook(delivery: Outbox) -> None:
     service = delivery.referral.service
+    url = _webhook_url(service)
     body = webhook_body(delivery)
-    request = urllib.request.Request(  # noqa: S310 (an https/http URL set by administrators)
-        service.webhook_url, data=body, method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "Idempotency-Key": str(delivery.pk),
-            "X-Helpportal-Signature": webhook_signature(service.webhook_secret, body),
-            "User-Agent": "Helpportal-Webhook/1",
-        },
-    )
     try:
+        request = urllib.request.Request(  # noqa: S310 (http or https, checked above)
+            url, data=body, method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(delivery.pk),
+                "X-Helpportal-Signature": webhook_signature(service.webhook_secret, body),
+                "User-Agent": "Helpportal-Webhook/1",
+            },
+        )
         with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             if not 200 <= response.status < 300:
                 raise TransientFailure(f"HTTP {response.status}")
@@ -81,10 +115,18 @@ def _send_webhook(delivery: Outbox) -> None:
         raise TransientFailure(f"HTTP {error.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         raise TransientFailure(type(error).__name__) from None
+    except (ValueError, http.client.HTTPException) as error:
+        # An address that passed the check above but that urllib or http.client cannot send
+        # to (InvalidURL, a non-ASCII path: UnicodeEncodeError, a bad host label: UnicodeError),
+        # or an answer that is not HTTP (BadStatusLine, LineTooLong).
+        raise TransientFailure(type(error).__name__) from None
 
 
 def _send_email(delivery: Outbox) -> None:
     organization = delivery.referral.service.organization
+    if not organization.email.strip():
+        # send_mail would drop the empty recipient, send to no one and report success.
+        raise TransientFailure("no email address")
     try:
         send_mail(
             subject="A new referral is waiting",
@@ -133,22 +175,30 @@ def delivery_attempt(*, delivery_id) -> tuple[str, int]:
         try:
             SENDERS[delivery.channel](delivery)
         except TransientFailure as failure:
-            delivery.last_error = str(failure)[:200]
-            if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
-                delivery.state = Outbox.State.FAILED
-                delivery.save(update_fields=["attempts", "state", "last_error"])
-                logger.error("delivery %s failed for good after %s attempts: %s",
-                             delivery.pk, delivery.attempts, failure)
-                return "failed", 0
-            wait = backoff_seconds(delivery.attempts)
-            delivery.next_attempt_at = now + timedelta(seconds=wait)
-            delivery.save(update_fields=["attempts", "next_attempt_at", "last_error"])
-            return "retry", wait
-        delivery.state = Outbox.State.DELIVERED
-        delivery.delivered_at = now
-        delivery.last_error = ""
-        delivery.save(update_fields=["attempts", "state", "delivered_at", "last_error"])
-        return "delivered", 0
+            reason = str(failure)
+        except DatabaseError:
+            raise  # nothing can be recorded; the row stays pending for the sweeper
+        except Exception as error:  # noqa: BLE001 (see the module docstring)
+            logger.exception("delivery %s: unexpected error on the %s channel",
+                             delivery.pk, delivery.channel)
+            reason = type(error).__name__
+        else:
+            delivery.state = Outbox.State.DELIVERED
+            delivery.delivered_at = now
+            delivery.last_error = ""
+            delivery.save(update_fields=["attempts", "state", "delivered_at", "last_error"])
+            return "delivered", 0
+        delivery.last_error = reason[:200]
+        if delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
+            delivery.state = Outbox.State.FAILED
+            delivery.save(update_fields=["attempts", "state", "last_error"])
+            logger.error("delivery %s failed for good after %s attempts: %s",
+                         delivery.pk, delivery.attempts, reason)
+            return "failed", 0
+        wait = backoff_seconds(delivery.attempts)
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        delivery.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+        return "retry", wait
 
 
 def outbox_sweep(*, now=None) -> list[str]:

@@ -1,6 +1,7 @@
 """Encryption at rest: a referral's words are in the database only as ciphertext, readable
 with the configured keys only, and the keys can be rotated without losing a word."""
 
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -65,6 +66,41 @@ def test_the_words_decrypt_with_the_right_key_only(settings):
         crypto.decrypt(contact)
     settings.REFERRAL_KEYS = [K2, K1]  # an older key still decrypts
     assert crypto.decrypt(contact) == CONTACT
+
+
+def midnight_utc(moment: datetime) -> int:
+    return int(datetime(moment.year, moment.month, moment.day, tzinfo=UTC).timestamp())
+
+
+def test_a_token_tells_the_day_it_was_written_never_the_second(settings):
+    """Fernet puts the time a token was made in clear; DESIGN.md allows only the day."""
+    settings.REFERRAL_KEYS = [K1]
+    before = datetime.now(UTC)
+    referral, _ = write_referral(make_service())
+    after = datetime.now(UTC)
+    tokens = [*stored(referral), *MailboxMessage.objects.filter(referral=referral)
+              .values_list("body_encrypted", flat=True)]
+    assert len(tokens) == 3 and all(tokens)
+    today = {midnight_utc(before), midnight_utc(after)}  # the same day unless run at midnight
+    for token in tokens:
+        assert Fernet(K1).extract_timestamp(token.encode()) in today
+        assert crypto.fernet().extract_timestamp(token.encode()) in today
+
+
+def test_rotation_keeps_only_the_day_of_a_token_that_told_the_second(settings):
+    """A token written before tokens were dated to the day loses its second when rotated."""
+    settings.REFERRAL_KEYS = [K1]
+    referral, _ = write_referral(make_service())
+    written = datetime(2023, 11, 14, 22, 15, 23, tzinfo=UTC)
+    old = Fernet(K1).encrypt_at_time(b"written at a telling second", int(written.timestamp()))
+    Referral.objects.filter(pk=referral.pk).update(message_encrypted=old.decode())
+    settings.REFERRAL_KEYS = [K2, K1]
+    assert "referrals: re-encrypted 2 value(s)" in rotate()
+    message, contact = stored(referral)
+    settings.REFERRAL_KEYS = [K2]
+    assert crypto.decrypt(message) == "written at a telling second"
+    assert crypto.decrypt(contact) == CONTACT
+    assert Fernet(K2).extract_timestamp(message.encode()) == midnight_utc(written)
 
 
 def rotate(*args) -> str:

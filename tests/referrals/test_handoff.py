@@ -14,10 +14,11 @@ from django.core import mail
 from django.utils import timezone
 
 from referrals import crypto
+from referrals.admin import outbox_retry
 from referrals.delivery import delivery_attempt, outbox_sweep
-from referrals.models import Outbox, Referral
+from referrals.models import Organization, Outbox, Referral, Service
 from referrals.services import ReferralRefused, referral_create
-from tests.referrals.factories import make_organization, make_service
+from tests.referrals.factories import make_organization, make_service, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -226,3 +227,128 @@ def test_a_redirecting_webhook_is_not_counted_as_delivered(service, provider):
     assert delivery_attempt(delivery_id=delivery.pk)[0] == "retry"
     delivery.refresh_from_db()
     assert delivery.state == "pending" and delivery.last_error == "HTTP 302"
+
+
+def set_webhook_url(service, url):
+    """As if set around the admin form, which would refuse some of these: no validation."""
+    Service.objects.filter(pk=service.pk).update(webhook_url=url)
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("", "no webhook address"),
+    ("   ", "no webhook address"),
+    ("ftp://provider.example/hook", "webhook address is not http or https"),
+    ("file:///etc/hostname", "webhook address is not http or https"),
+    ("provider.example/hook", "webhook address is not http or https"),
+    ("http://[::1/hook", "webhook address cannot be parsed"),
+    ("http://127.0.0.1:port/hook", "webhook address cannot be parsed"),
+    ("https:///hook", "webhook address has no host"),
+])
+def test_an_unusable_webhook_address_is_a_failed_attempt_and_ends_failed(
+    service, provider, settings, url, reason
+):
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+    delivery = pending(service, "webhook")
+    set_webhook_url(service, url)
+    assert delivery_attempt(delivery_id=delivery.pk) == ("retry", 1)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.last_error) == ("pending", 1, reason)
+    assert delivery_attempt(delivery_id=delivery.pk) == ("failed", 0)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.last_error) == ("failed", 2, reason)
+    assert provider.received == []
+
+
+def test_a_corrected_webhook_address_applies_to_pending_and_retried_deliveries(
+    service, provider, settings
+):
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    waiting, given_up = pending(service, "webhook", "one"), pending(service, "webhook", "two")
+    set_webhook_url(service, "")
+    assert delivery_attempt(delivery_id=given_up.pk) == ("failed", 0)
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+    assert delivery_attempt(delivery_id=waiting.pk) == ("retry", 1)
+    set_webhook_url(service, provider.url)
+    assert delivery_attempt(delivery_id=waiting.pk) == ("delivered", 0)
+    assert outbox_retry(actor=make_user(superuser=True), deliveries=[given_up]) == 1
+    given_up.refresh_from_db()  # the retry was queued after commit and ran (eager tasks)
+    assert (given_up.state, given_up.last_error) == ("delivered", "")
+    keys = sorted(headers["Idempotency-Key"] for headers, _ in provider.received)
+    assert keys == sorted([str(waiting.pk), str(given_up.pk)])
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    ("/a hook", "InvalidURL"),  # http.client refuses spaces and control characters
+    ("/h\u00e4k", "UnicodeEncodeError"),  # a request line must be ASCII
+])
+def test_an_address_http_client_cannot_send_to_is_a_failed_attempt(
+    service, provider, path, reason
+):
+    delivery = pending(service, "webhook")
+    set_webhook_url(service, provider.url.removesuffix("/hook") + path)
+    assert delivery_attempt(delivery_id=delivery.pk) == ("retry", 1)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == ("pending", reason)
+    assert provider.received == []
+
+
+def test_a_host_name_that_cannot_be_encoded_is_a_failed_attempt(service):
+    delivery = pending(service, "webhook")
+    set_webhook_url(service, "https://two..dots.example/hook")  # an empty IDNA label
+    assert delivery_attempt(delivery_id=delivery.pk) == ("retry", 1)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == ("pending", "UnicodeError")
+
+
+def test_an_answer_that_is_not_http_is_a_failed_attempt(service):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer_nonsense():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HELLO THERE\r\n\r\n")
+
+    thread = threading.Thread(target=answer_nonsense, daemon=True)
+    thread.start()
+    set_webhook_url(service, f"http://127.0.0.1:{listener.getsockname()[1]}/hook")
+    delivery = pending(service, "webhook")
+    try:
+        outcome = delivery_attempt(delivery_id=delivery.pk)
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+    assert outcome == ("retry", 1)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == ("pending", "BadStatusLine")
+
+
+def test_an_unforeseen_error_on_a_channel_is_a_failed_attempt_not_a_stuck_row(
+    service, settings
+):
+    """A misconfigured email backend raises ImportError, which no sender expects."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.no_such_backend.EmailBackend"
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+    delivery = pending(service, "email")
+    assert delivery_attempt(delivery_id=delivery.pk) == ("retry", 1)
+    assert delivery_attempt(delivery_id=delivery.pk) == ("failed", 0)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("failed", 2)
+    assert delivery.last_error == "ModuleNotFoundError"
+
+
+def test_an_organisation_without_an_email_address_is_a_failed_attempt_not_a_silent_success(
+    service, settings
+):
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    delivery = pending(service, "email")
+    Organization.objects.filter(pk=service.organization_id).update(email="")
+    mail.outbox.clear()
+    assert delivery_attempt(delivery_id=delivery.pk) == ("failed", 0)
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.last_error) == ("failed", "no email address")
+    assert mail.outbox == []
