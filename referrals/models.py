@@ -166,6 +166,16 @@ class Location(models.Model):
         return self.name or self.city or str(self.kind)
 
 
+class DirectoryVersion(models.Model):
+    """One row whose number goes up whenever an organisation, service or location changes:
+    the key of the rendered directory pages (content's ContentVersion does the same)."""
+
+    number = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self):
+        return str(self.number)
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         CLINICIAN = "clinician", _("Clinician")

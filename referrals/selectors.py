@@ -1,13 +1,24 @@
 """Reads. Access is decided here: another organisation's object is simply not found (404)."""
 
+import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
+from content.selectors import LocalRenders
+from helpportal import cache
+
 from . import codes
-from .models import MailboxMessage, Membership, Organization, Referral, Service
+from .models import (
+    DirectoryVersion,
+    MailboxMessage,
+    Membership,
+    Organization,
+    Referral,
+    Service,
+)
 
 
 def is_administrator(user) -> bool:
@@ -59,6 +70,13 @@ class DirectoryFilters:
     cost: str = ""
     accepting: bool = False
     ignored: list[str] = field(default_factory=list)
+
+    def cache_key(self) -> str:
+        """Everything of the search that the rendered page depends on, and nothing else: two
+        spellings of one search (fi, FI) share a key, and unknown values count only as
+        'ignored', so garbage in the query string cannot make new keys."""
+        return "|".join((self.country, self.language, self.mode, self.cost,
+                         "1" if self.accepting else "", ",".join(self.ignored)))
 
 
 def directory_filters_parse(params) -> DirectoryFilters:
@@ -131,6 +149,40 @@ def directory_languages() -> list[str]:
     for codes_ in Service.objects.published().values_list("languages", flat=True):
         languages.update(codes_)
     return sorted(languages)
+
+
+# The directory's rendered pages are kept like content's (content/selectors.py): keyed by a
+# version that goes up on every change of an organisation, service or location (see
+# referrals/services.py), remembered in this process for VERSION_MEMO seconds.
+VERSION_KEY = "directory-version"
+VERSION_MEMO = 2.0
+_memo: dict[str, float] = {}
+DIRECTORY_RENDERS = LocalRenders()
+
+
+def directory_version() -> int:
+    """The number every rendered directory page's cache key carries."""
+    now = time.monotonic()
+    if _memo and _memo["until"] > now:
+        return int(_memo["number"])
+    number = cache.get(VERSION_KEY)
+    if number is None:
+        row = DirectoryVersion.objects.filter(pk=1).first()
+        number = row.number if row else 1
+        cache.set(VERSION_KEY, number, 30)
+    _memo.update(number=number, until=now + VERSION_MEMO)
+    return number
+
+
+def forget_directory_version() -> None:
+    cache.delete(VERSION_KEY)
+    forget_directory_local()
+
+
+def forget_directory_local() -> None:
+    """Drop what this process remembers of the directory's version and rendered pages."""
+    _memo.clear()
+    DIRECTORY_RENDERS.clear()
 
 
 def directory_service_get(pk) -> Service:

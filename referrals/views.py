@@ -1,43 +1,76 @@
 """Public directory pages. Views parse and render; selectors decide what is shown."""
 
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from helpportal import cache
 from helpportal.http import public_page
 from stats.services import record
 
 from . import codes, selectors
 from .models import Service
 
+RENDER_CACHE_SECONDS = 300
+
 
 def _choices(values, namer):
     return [(value, namer(value)) for value in values]
+
+
+def render_directory(request, key: str, template: str, context_builder) -> HttpResponse:
+    """Render a directory page that is the same for every visitor, or reuse its rendering.
+
+    `key` names everything the page depends on besides the path and the language.
+    `context_builder` runs only on a miss; a change to the directory bumps its version, so the
+    next request renders afresh (as content.views.render_public does for content).
+    """
+    key = (f"directory-render:{selectors.directory_version()}:{request.path}:"
+           f"{get_language()}:{key}")
+    cached = selectors.DIRECTORY_RENDERS.get(key)
+    if cached is None:
+        cached = cache.get(key)
+        if cached is not None:
+            selectors.DIRECTORY_RENDERS.remember(key, cached)
+    if cached is not None:
+        return HttpResponse(cached)
+    response = render(request, template, context_builder())
+    cache.set(key, response.content, RENDER_CACHE_SECONDS)
+    selectors.DIRECTORY_RENDERS.remember(key, response.content)
+    return response
 
 
 @require_safe
 @public_page
 def directory(request):
     filters = selectors.directory_filters_parse(request.GET)
-    services = selectors.directory_search(filters)
-    record("directory_search", country=filters.country or "any", language=get_language())
-    return render(
+    searched = bool(request.GET)
+    response = render_directory(
         request,
+        f"{filters.cache_key()}:{int(searched)}",
         "referrals/directory.html",
-        {
+        lambda: {
             "filters": filters,
-            "services": services,
-            "searched": bool(request.GET),
+            "services": selectors.directory_search(filters),
+            "searched": searched,
             "countries": _choices(selectors.directory_countries(), codes.area_name),
             "languages": _choices(selectors.directory_languages(), codes.language_name),
             "modes": list(codes.DELIVERY_MODES.items()),
             "costs": Service.Cost.choices,
         },
     )
+    # Counted per request, whether the page was rendered or reused.
+    record("directory_search", country=filters.country or "any", language=get_language())
+    return response
 
 
 @require_safe
 @public_page
 def service_detail(request, pk):
-    service = selectors.directory_service_get(pk)
-    return render(request, "referrals/service.html", {"service": service})
+    return render_directory(
+        request,
+        "service",
+        "referrals/service.html",
+        lambda: {"service": selectors.directory_service_get(pk)},
+    )

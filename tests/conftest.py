@@ -79,8 +79,10 @@ def _seeded_content_and_a_clean_cache(request):
         call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
     cache.clear()
     from content.selectors import forget_local
+    from referrals.selectors import forget_directory_local
 
     forget_local()
+    forget_directory_local()
     yield
 
 
