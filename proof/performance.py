@@ -245,16 +245,7 @@ def lighthouse(stack: Stack, *, log: Callable[[str], None]) -> list[Check]:
         out = stack.dir.parent / f"lighthouse-{label.replace(' ', '-')}.json"
         log(f"performance: Lighthouse {path}")
         try:
-            result = subprocess.run(
-                [str(binary), stack.url(path), "--quiet", "--output=json",
-                 f"--output-path={out}", f"--chrome-flags={flags}",
-                 "--only-categories=performance,accessibility,best-practices"],
-                env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
-                timeout=240, check=False,
-            )
-            if result.returncode != 0 or not out.exists():
-                raise RuntimeError(result.stderr.strip()[-1500:] or "no report")
-            report = json.loads(out.read_text())
+            report = lighthouse_report(binary, stack.url(path), flags, out)
         except Exception as exc:  # noqa: BLE001
             checks.append(failed("performance", name, f"{LIGHTHOUSE_GOAL} each", exc))
             continue
@@ -276,6 +267,31 @@ def lighthouse(stack: Stack, *, log: Callable[[str], None]) -> list[Check]:
             details,
         ))
     return checks
+
+
+LIGHTHOUSE_ATTEMPTS = 3
+
+
+def lighthouse_report(binary: Path, url: str, flags: str, out: Path) -> dict:
+    """Lighthouse's JSON report of `url`. A run that ends in a runtime error (Lighthouse's own
+    "Please run Lighthouse again", e.g. NO_NAVSTART when a trace misses the navigation) is
+    run again, up to LIGHTHOUSE_ATTEMPTS times; scores are never retried."""
+    error = ""
+    for _attempt in range(LIGHTHOUSE_ATTEMPTS):
+        out.unlink(missing_ok=True)
+        result = subprocess.run(
+            [str(binary), url, "--quiet", "--output=json", f"--output-path={out}",
+             f"--chrome-flags={flags}",
+             "--only-categories=performance,accessibility,best-practices"],
+            env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True,
+            timeout=240, check=False,
+        )
+        report = json.loads(out.read_text()) if out.exists() else {}
+        runtime_error = report.get("runtimeError", {}).get("code")
+        if result.returncode == 0 and report and not runtime_error:
+            return report
+        error = runtime_error or result.stderr.strip()[-1500:] or "no report"
+    raise RuntimeError(f"{LIGHTHOUSE_ATTEMPTS} attempts, the last: {error}")
 
 
 # ---------------------------------------------------------------------------------------------
