@@ -25,6 +25,19 @@ def is_administrator(user) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+def is_editor(user) -> bool:
+    from content.apps import EDITORS_GROUP
+
+    return bool(user.is_active and user.is_staff
+                and user.groups.filter(name=EDITORS_GROUP).exists())
+
+
+def can_read_statistics(user) -> bool:
+    """The aggregate statistics are for editors and administrators (who plan content and
+    campaigns from them), not for clinicians, whose work is their organisation's referrals."""
+    return is_administrator(user) or is_editor(user)
+
+
 def organizations_for_user(user) -> QuerySet[Organization]:
     if is_administrator(user):
         return Organization.objects.all()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from helpportal.http import public_page
+from referrals.selectors import can_read_statistics
 
 from . import charts, metrics, selectors
 from .forms import DateRange, RangeError, date_range_parse
@@ -162,7 +163,7 @@ def _staff_range(request) -> tuple[DateRange, str]:
 
 
 def _staff_only(request) -> None:
-    if not request.user.is_staff:
+    if not can_read_statistics(request.user):
         raise PermissionDenied
 
 

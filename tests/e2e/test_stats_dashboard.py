@@ -6,6 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from content.models import Campaign
@@ -59,6 +60,7 @@ def test_a_counted_journey_shows_in_the_staff_funnel(new_context, axe_violations
 
     staff = new_context(javascript=True)
     user = make_user("stats-editor")
+    user.groups.add(Group.objects.get(name="Editors"))
     page = staff.page
     staff.goto("/staff/login/")
     page.fill("#id_username", "stats-editor")

@@ -1,5 +1,5 @@
-"""The staff dashboard: signed-in staff only, raw counts as accessible SVG charts and tables,
-and the CSV export of the daily counts."""
+"""The staff dashboard: signed-in editors and administrators only, raw counts as accessible
+SVG charts and tables, and the CSV export of the daily counts."""
 
 import csv
 import io
@@ -7,8 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 
+from content.apps import EDITORS_GROUP
+from referrals.models import Membership
 from stats.services import today
+from tests.referrals.factories import make_organization
 from tests.staff.factories import make_user, sign_in
 
 from .factories import add_counts
@@ -21,9 +25,15 @@ def _quick_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def make_editor(username="editor"):
+    user = make_user(username)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
 @pytest.fixture
 def staff_client(client):
-    sign_in(client, make_user("editor"))
+    sign_in(client, make_editor())
     return client
 
 
@@ -63,6 +73,22 @@ def test_a_signed_in_account_that_is_not_staff_is_refused(client):
     sign_in(client, make_user("someone", staff=False))
     assert client.get("/staff/stats/").status_code == 403
     assert client.get("/staff/stats/export.csv").status_code == 403
+
+
+def test_clinicians_and_managers_are_refused(client):
+    organization = make_organization()
+    for role in (Membership.Role.CLINICIAN, Membership.Role.MANAGER):
+        user = make_user(f"staff-{role}")
+        Membership.objects.create(user=user, organization=organization, role=role)
+        sign_in(client, user)
+        assert client.get("/staff/stats/").status_code == 403
+        assert client.get("/staff/stats/export.csv").status_code == 403
+
+
+def test_an_administrator_reads_the_dashboard(client):
+    sign_in(client, make_user("admin", superuser=True))
+    assert client.get("/staff/stats/").status_code == 200
+    assert client.get("/staff/stats/export.csv").status_code == 200
 
 
 def test_staff_see_the_raw_counts_in_charts_and_tables(staff_client):
