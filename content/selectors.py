@@ -1,13 +1,11 @@
 """Reads for visitors: only published content, in the visitor's language or else English."""
 
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Prefetch
 
-from helpportal import cache
+from helpportal.renders import RenderedPages
 
 from .models import (
     ContentVersion,
@@ -23,54 +21,24 @@ from .models import (
 )
 
 FALLBACK = settings.LANGUAGE_CODE
-VERSION_KEY = "content-version"
 
-
-# The version is also remembered in this process for a moment, so that most page views ask
-# neither Redis nor the database for it. Another process sees a publish within VERSION_MEMO
-# seconds (and visitors behind nginx within its 60 s anyway); this process at once.
-VERSION_MEMO = 2.0
-_memo: dict[str, float] = {}
+# Rendered public pages, kept until the next publish (helpportal/renders.py).
+PAGES = RenderedPages("content", ContentVersion)
+LOCAL_RENDERS = PAGES.local
 
 
 def content_version() -> int:
     """The number every rendered-page cache key carries; it goes up at each publish."""
-    now = time.monotonic()
-    if _memo and _memo["until"] > now:
-        return int(_memo["number"])
-    number = cache.get(VERSION_KEY)
-    if number is None:
-        row = ContentVersion.objects.filter(pk=1).first()
-        number = row.number if row else 1
-        cache.set(VERSION_KEY, number, 30)
-    _memo.update(number=number, until=now + VERSION_MEMO)
-    return number
+    return PAGES.version()
 
 
 def forget_content_version() -> None:
-    cache.delete(VERSION_KEY)
-    forget_local()
+    PAGES.forget()
 
 
 def forget_local() -> None:
     """Drop what this process remembers of versions and rendered pages."""
-    _memo.clear()
-    LOCAL_RENDERS.clear()
-
-
-class LocalRenders(OrderedDict):
-    """Rendered public pages kept in this process, the most recent LOCAL_RENDERS_SIZE."""
-
-    size = 256
-
-    def remember(self, key, value):
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
-
-
-LOCAL_RENDERS = LocalRenders()
+    PAGES.forget_local()
 
 
 @dataclass

@@ -3,14 +3,13 @@
 import segno
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from helpportal import cache
 from helpportal.http import public_page
 from stats.services import record
 
@@ -19,28 +18,11 @@ from .countries import country_name
 from .forms import CountryForm, SelfCheckForm
 from .models import PageText, PathwayText, StepText
 
-RENDER_CACHE_SECONDS = 300
-
 
 def render_public(request, template: str, context_builder) -> object:
-    """Render a page that is the same for every visitor, cached per path and content version.
-
-    `context_builder` runs only on a cache miss. The rendered bytes are kept for a few
-    minutes; a publish bumps the content version, so the next request renders afresh.
-    """
-    key = f"render:{request.path}:{selectors.content_version()}"
-    cached = selectors.LOCAL_RENDERS.get(key)
-    if cached is None:
-        cached = cache.get(key)
-        if cached is not None:
-            selectors.LOCAL_RENDERS.remember(key, cached)
-    if cached is not None:
-        return HttpResponse(cached)
-    context = context_builder()
-    response = render(request, template, context)
-    cache.set(key, response.content, RENDER_CACHE_SECONDS)
-    selectors.LOCAL_RENDERS.remember(key, response.content)
-    return response
+    """Render a page that is the same for every visitor, or reuse its rendering until the
+    next publish (`context_builder` runs only when it is rendered)."""
+    return selectors.PAGES.render(request, template, context_builder)
 
 
 @require_safe

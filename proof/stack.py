@@ -42,12 +42,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.integration.chaos import Process, free_port, port_open, tail  # noqa: E402
+from bench.web import find_program  # noqa: E402
+from tests.integration.chaos import (  # noqa: E402
+    Process,
+    _admin_url_from_env,
+    free_port,
+    port_open,
+    tail,
+)
 
 PYTHON = sys.executable
 HOSTNAME = "localhost"
 LOOPBACK = "127.0.0.1"
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 DEMO_DIRECTORY = ROOT / "referrals" / "seed" / "demo-directory.json"
 
 # Chromium as the machine notes prescribe (Debian's package; never a downloaded browser).
@@ -65,13 +71,6 @@ CHROMIUM_FLAGS = [
 
 class StackError(Exception):
     """A part of the stack did not start or answer."""
-
-
-def find_program(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
-    if not found:
-        raise StackError(f"{name} is not installed (Debian: apt-get install {name})")
-    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,9 +530,3 @@ http {{
         self.processes["redis"].start()
         self._wait("redis", self.redis_ping, 30)
 
-
-def _admin_url_from_env() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return urlsplit(url)._replace(path="/postgres").geturl()
-    return DEFAULT_ADMIN_URL

@@ -1,14 +1,12 @@
 """Reads. Access is decided here: another organisation's object is simply not found (404)."""
 
-import time
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from content.selectors import LocalRenders
-from helpportal import cache
+from helpportal.renders import RenderedPages
 
 from . import codes
 from .models import (
@@ -164,38 +162,24 @@ def directory_languages() -> list[str]:
     return sorted(languages)
 
 
-# The directory's rendered pages are kept like content's (content/selectors.py): keyed by a
-# version that goes up on every change of an organisation, service or location (see
-# referrals/services.py), remembered in this process for VERSION_MEMO seconds.
-VERSION_KEY = "directory-version"
-VERSION_MEMO = 2.0
-_memo: dict[str, float] = {}
-DIRECTORY_RENDERS = LocalRenders()
+# The directory's rendered pages, kept like content's (helpportal/renders.py) until an
+# organisation, service or location changes (see referrals/services.py).
+DIRECTORY_PAGES = RenderedPages("directory", DirectoryVersion)
+DIRECTORY_RENDERS = DIRECTORY_PAGES.local
 
 
 def directory_version() -> int:
     """The number every rendered directory page's cache key carries."""
-    now = time.monotonic()
-    if _memo and _memo["until"] > now:
-        return int(_memo["number"])
-    number = cache.get(VERSION_KEY)
-    if number is None:
-        row = DirectoryVersion.objects.filter(pk=1).first()
-        number = row.number if row else 1
-        cache.set(VERSION_KEY, number, 30)
-    _memo.update(number=number, until=now + VERSION_MEMO)
-    return number
+    return DIRECTORY_PAGES.version()
 
 
 def forget_directory_version() -> None:
-    cache.delete(VERSION_KEY)
-    forget_directory_local()
+    DIRECTORY_PAGES.forget()
 
 
 def forget_directory_local() -> None:
     """Drop what this process remembers of the directory's version and rendered pages."""
-    _memo.clear()
-    DIRECTORY_RENDERS.clear()
+    DIRECTORY_PAGES.forget_local()
 
 
 def directory_service_get(pk) -> Service:

@@ -1,18 +1,14 @@
 """Public directory pages. Views parse and render; selectors decide what is shown."""
 
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from helpportal import cache
 from helpportal.http import public_page
 from stats.services import record
 
 from . import codes, selectors
 from .models import Service
-
-RENDER_CACHE_SECONDS = 300
 
 
 def _choices(values, namer):
@@ -20,25 +16,12 @@ def _choices(values, namer):
 
 
 def render_directory(request, key: str, template: str, context_builder) -> HttpResponse:
-    """Render a directory page that is the same for every visitor, or reuse its rendering.
-
-    `key` names everything the page depends on besides the path and the language.
-    `context_builder` runs only on a miss; a change to the directory bumps its version, so the
-    next request renders afresh (as content.views.render_public does for content).
-    """
-    key = (f"directory-render:{selectors.directory_version()}:{request.path}:"
-           f"{get_language()}:{key}")
-    cached = selectors.DIRECTORY_RENDERS.get(key)
-    if cached is None:
-        cached = cache.get(key)
-        if cached is not None:
-            selectors.DIRECTORY_RENDERS.remember(key, cached)
-    if cached is not None:
-        return HttpResponse(cached)
-    response = render(request, template, context_builder())
-    cache.set(key, response.content, RENDER_CACHE_SECONDS)
-    selectors.DIRECTORY_RENDERS.remember(key, response.content)
-    return response
+    """Render a directory page that is the same for every visitor, or reuse its rendering
+    until the directory changes. `key` names everything the page depends on besides the path
+    and the language; `context_builder` runs only when it is rendered."""
+    return selectors.DIRECTORY_PAGES.render(
+        request, template, context_builder, key=f"{get_language()}:{key}"
+    )
 
 
 @require_safe

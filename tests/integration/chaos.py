@@ -1276,6 +1276,23 @@ class Run:
                         return
                     process.start()
 
+    def drain(self, since: float, timeout: float) -> float | None:
+        """Wait (at most `timeout` s) until no delivery is pending; the seconds from `since`
+        (a monotonic time) until then, or None when some are still pending."""
+        deadline = time.monotonic() + timeout
+        next_note = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            states = self.stack.outbox_states()
+            if states.get("pending", 0) == 0:
+                return time.monotonic() - since
+            if self.failure:
+                raise ChaosError(self.failure)
+            if time.monotonic() >= next_note:
+                self.config.say(f"waiting for deliveries: {dict(states)}")
+                next_note += 15
+            time.sleep(0.5)
+        return None
+
     # -- everything
 
     def execute(self) -> ChaosReport:
@@ -1315,21 +1332,7 @@ class Run:
         say(f"submissions done ({done} answered 200); chaos: "
             + ", ".join(f"{e.kind} ({e.note})" if e.note else e.kind for e in self.events))
 
-        # Wait (bounded) until no delivery is pending.
-        drained_in = None
-        deadline = time.monotonic() + config.drain_timeout
-        next_note = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            states = stack.outbox_states()
-            if states.get("pending", 0) == 0:
-                drained_in = time.monotonic() - load_ended
-                break
-            if self.failure:
-                raise ChaosError(self.failure)
-            if time.monotonic() >= next_note:
-                say(f"waiting for deliveries: {dict(states)}")
-                next_note += 15
-            time.sleep(0.5)
+        drained_in = self.drain(load_ended, config.drain_timeout)
         if drained_in is not None:
             say(f"no delivery pending {drained_in:.1f} s after the load and the chaos ended")
             time.sleep(config.quiet)  # a late re-send would arrive now
@@ -1778,20 +1781,7 @@ def _redis_outage(run: Run, pages: list[str], before: dict, refer_path: str,
     with contextlib.suppress(ChaosError):
         worker_back_after = stack.wait_for("worker", stack.worker_answers, 120) - up_wall
 
-    drained_in = None
-    deadline = time.monotonic() + deliver_timeout
-    next_note = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        states = stack.outbox_states()
-        if states.get("pending", 0) == 0:
-            drained_in = time.monotonic() - up
-            break
-        if run.failure:
-            raise ChaosError(run.failure)
-        if time.monotonic() >= next_note:
-            say(f"waiting for deliveries: {dict(states)}")
-            next_note += 15
-        time.sleep(0.5)
+    drained_in = run.drain(up, deliver_timeout)
     if drained_in is not None:
         say(f"no delivery pending {drained_in:.1f} s after Redis returned")
         time.sleep(config.quiet)
