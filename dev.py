@@ -46,10 +46,16 @@ def ensure_venv(lock: str) -> None:
         say(f"creating the virtual environment in {VENV}")
         venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
     say(f"installing requirements/{lock} (pinned, with hashes)")
+    # The lock names every file by its hash, so where it comes from does not matter; a
+    # machine's pip configuration may add local mirrors that hold only some packages, and pip
+    # then warns once per package. Unless PIP_CONFIG_FILE says otherwise, no config file is
+    # read (environment variables such as PIP_INDEX_URL and PIP_CERT still apply).
+    env = dict(os.environ)
+    env.setdefault("PIP_CONFIG_FILE", os.devnull)
     subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "--require-hashes", "--no-deps", "-r", str(lock_path)],
-        check=True,
+        check=True, env=env,
     )
     for old in VENV.glob(f".installed-{lock}-*"):
         old.unlink()

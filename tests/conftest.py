@@ -38,6 +38,24 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+# Hashing a password the production way costs about 40 ms each time a persona is made: half
+# the unit tests' time. Tests use a fast hasher, except those marked `real_password_hashing`
+# (sign-in, lockout, hashing itself) and the suites whose servers run in other processes,
+# which must verify what the test process stored with the hasher production uses.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+OTHER_PROCESS_MARKERS = ("worker", "browser", "real_password_hashing")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request):
+    if any(request.node.get_closest_marker(name) for name in OTHER_PROCESS_MARKERS):
+        yield
+        return
+    settings_fixture = request.getfixturevalue("settings")
+    settings_fixture.PASSWORD_HASHERS = FAST_HASHERS
+    yield
+
+
 DEMO_DIRECTORY = Path(__file__).resolve().parents[1] / "referrals" / "seed" / "demo-directory.json"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 

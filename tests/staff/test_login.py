@@ -6,7 +6,7 @@ from django.contrib.sessions.models import Session
 
 from .factories import make_user, password_step
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.real_password_hashing]
 
 
 def test_the_login_page_is_a_form_page_that_is_never_cached(client):

@@ -20,11 +20,6 @@ from .factories import add_counts
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_editor(username="editor"):
     user = make_user(username)
     user.groups.add(Group.objects.get(name=EDITORS_GROUP))

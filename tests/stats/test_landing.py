@@ -93,7 +93,6 @@ def test_a_slug_with_capitals_or_underscores_is_refused_by_the_admin_form():
 def test_an_editor_manages_campaigns_in_the_admin_and_sees_each_address(client, settings):
     from tests.staff.factories import make_user, sign_in
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     editor = make_user("editor")
     editor.groups.add(Group.objects.get(name="Editors"))
     sign_in(client, editor)
