@@ -81,7 +81,7 @@ def run(args: list[str]) -> int:
     (ROOT / "var").mkdir(exist_ok=True)
     manage("migrate", "--noinput", "-v", "0")
     manage("seed_content")
-    manage("hsds_import", str(ROOT / "referrals" / "seed" / "demo-directory.json"),
+    manage("hsds_import", str(ROOT / "directory" / "seed" / "demo-directory.json"),
            "--skip-existing")
     address = args[0] if args else "127.0.0.1:8000"
     say(f"serving on http://{address}/ (Ctrl-C stops it)")

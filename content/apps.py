@@ -2,12 +2,12 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-EDITORS_GROUP = "Editors"
-
 
 def ensure_editors_group(sender, using="default", **kwargs):
     """The Editors group may add, change, delete and view content, and nothing else."""
     from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import EDITORS_GROUP
 
     group, _created = Group.objects.using(using).get_or_create(name=EDITORS_GROUP)
     permissions = Permission.objects.using(using).filter(content_type__app_label="content")

@@ -84,7 +84,7 @@ CLIENT_ADDRESS_HEADER = envstr("CLIENT_ADDRESS_HEADER", "REMOTE_ADDR")
 NEUTRAL_TITLES = envbool("NEUTRAL_TITLES", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -97,7 +97,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "helpportal.apps.HelpportalConfig",
+    "accounts.apps.AccountsConfig",
     "content",
+    "directory",
     "referrals",
     "stats",
 ]
@@ -116,8 +118,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "helpportal.sessions.StaffSessionTimeoutMiddleware",
-    "helpportal.sessions.SecondFactorRequiredMiddleware",
+    "accounts.middleware.StaffSessionTimeoutMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
     # Last, so it sees a view's database error first: a 503 page instead of a 500.
     "helpportal.outage.DatabaseOutageMiddleware",
@@ -205,7 +207,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Fixed times of day, not "every 24 h": beat counts an interval from its own start, so a
     # beat restarted more often than the interval (every deployment) would never run it.
     "purge-audit-log": {
-        "task": "referrals.tasks.purge_audit_log", "schedule": crontab(minute=37, hour=3),
+        "task": "accounts.tasks.purge_audit_log", "schedule": crontab(minute=37, hour=3),
     },
 }
 
@@ -342,8 +344,8 @@ LOGGING = {
 
 # Staff sign-in (docs/staff-accounts.md). A password, then a second factor (TOTP, or a
 # single-use backup code) before any page under /staff/. django-axes locks an account by
-# username only, never by address: helpportal.staff.axes_client_ip answers None, and no
-# user agent or access log is kept, so its tables hold usernames and times and nothing else.
+# username only, never by address: accounts.lockout.axes_client_ip answers a placeholder, and
+# no user agent or access log is kept, so its tables hold usernames and times and nothing else.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -356,8 +358,8 @@ AXES_RESET_ON_SUCCESS = True
 # The lockout ends 30 minutes after the failure that caused it; tries made meanwhile are
 # refused unseen and do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "helpportal.staff.axes_client_ip"
-AXES_LOCKOUT_CALLABLE = "helpportal.staff.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False

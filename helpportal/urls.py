@@ -1,32 +1,29 @@
+"""Root URLs. Each app's pages come from its own URL modules, named by string, so the site
+package imports no app (the import contract in .importlinter)."""
+
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from content.landing import landing
-from content.views import preview
-
-from . import staff, views
-
-# The admin signs in through the staff sign-in (password, then second factor).
-admin.site.login = staff.admin_login
+from . import views
 
 urlpatterns = [
     path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
-    path("api/hsds/", include("referrals.api_urls")),
+    path("api/hsds/", include("directory.urls_api")),
     path("api/stats/", include("stats.api_urls")),
-    path("staff/", include("helpportal.staff_urls")),
+    path("staff/", include("accounts.urls")),
     path("staff/admin/", admin.site.urls),
-    path("staff/portal/", include("referrals.portal_urls")),
-    path("staff/preview/<slug:kind>/<int:pk>/", preview, name="preview"),
+    path("staff/portal/", include("referrals.urls_portal")),
+    path("staff/preview/", include("content.urls_staff")),
     path("staff/stats/", include("stats.staff_urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("", include("content.urls")),
+    path("", include("directory.urls")),
     path("", include("referrals.urls")),
     path("", include("stats.urls")),
-    path("go/<slug:campaign>/", landing, name="landing"),
     prefix_default_language=True,
 )
 

@@ -31,7 +31,7 @@ from django.db import Error as DatabaseError  # the base of every database error
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Outbox, Referral
+from referrals.models import Outbox, Referral
 
 logger = logging.getLogger(__name__)
 

@@ -1,13 +1,15 @@
-"""Writes: every change a staff member makes to the directory goes through here and is audited."""
+"""Writes about referrals: creation, the mailbox, states, retention. Each staff action is
+audited (accounts.services.audit_record)."""
 
-import threading
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from accounts.services import audit_record
+from directory.models import Service
+from referrals.models import MailboxMessage, Outbox, Referral
 from stats.services import record
 
 from . import crypto
@@ -17,131 +19,6 @@ from .codenames import (
     codename_normalise,
     contains_codename,
 )
-from .models import (
-    AuditEntry,
-    DirectoryVersion,
-    MailboxMessage,
-    Membership,
-    Organization,
-    Outbox,
-    Referral,
-    Service,
-)
-from .selectors import forget_directory_version
-
-AUDIT_RETENTION_DAYS = 365
-SERVICE_EDITABLE_FIELDS = (
-    "status",
-    "intake",
-    "waitlist_weeks",
-    "languages",
-    "delivery_modes",
-    "service_areas",
-)
-
-
-def audit_record(*, actor, action: str, organization=None, target=None, detail=None) -> AuditEntry:
-    return AuditEntry.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_name=getattr(actor, "username", "") or "",
-        action=action,
-        organization=organization,
-        target_type=type(target).__name__.lower() if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        detail=detail or {},
-    )
-
-
-def directory_version_bump() -> None:
-    """Make every rendered directory page stale: run once a change to the directory commits."""
-    updated = DirectoryVersion.objects.filter(pk=1).update(number=F("number") + 1)
-    if not updated:
-        DirectoryVersion.objects.get_or_create(pk=1, defaults={"number": 2})
-    forget_directory_version()
-
-
-# Set when a directory row changes; the first on_commit callback after it does the bump, the
-# others of the same transaction find it done (an import saves hundreds of rows).
-_change = threading.local()
-
-
-def directory_changed(*, using=None, action="", **kwargs) -> None:
-    """Receiver of post_save, post_delete and m2m_changed for organisations, services and
-    locations (connected in apps.py), so that the portal, the admin (forms, inlines, cascading
-    deletes) and the HSDS import all bump the version without each remembering to."""
-    if action.startswith("pre_"):
-        return
-    _change.pending = True
-    transaction.on_commit(_directory_version_bump_once, using=using)
-
-
-def _directory_version_bump_once() -> None:
-    if getattr(_change, "pending", False):
-        _change.pending = False
-        directory_version_bump()
-
-
-@transaction.atomic
-def service_update(*, actor, service: Service, **changes) -> Service:
-    """Change what a clinician may keep current; record each changed field."""
-    changed = {}
-    for name, value in changes.items():
-        if name not in SERVICE_EDITABLE_FIELDS:
-            raise ValueError(f"{name} is not editable here")
-        old = getattr(service, name)
-        if old != value:
-            changed[name] = {"from": old, "to": value}
-            setattr(service, name, value)
-    if service.intake != Service.Intake.WAITLIST:
-        service.waitlist_weeks = None
-    if changed:
-        service.save()
-        audit_record(
-            actor=actor,
-            action="service.update",
-            organization=service.organization,
-            target=service,
-            detail=changed,
-        )
-    return service
-
-
-@transaction.atomic
-def membership_add(*, actor, organization: Organization, user, role: str) -> Membership:
-    membership, created = Membership.objects.update_or_create(
-        user=user, organization=organization, defaults={"role": role}
-    )
-    audit_record(
-        actor=actor,
-        action="membership.add" if created else "membership.change",
-        organization=organization,
-        target=membership,
-        detail={"user": user.username, "role": role},
-    )
-    return membership
-
-
-@transaction.atomic
-def membership_remove(*, actor, membership: Membership) -> None:
-    audit_record(
-        actor=actor,
-        action="membership.remove",
-        organization=membership.organization,
-        target=membership,
-        detail={"user": membership.user.username},
-    )
-    membership.delete()
-
-
-def audit_purge(*, now=None, dry_run: bool = False) -> int:
-    """Delete audit entries older than AUDIT_RETENTION_DAYS. Returns how many (would) go."""
-    cutoff = (now or timezone.now()) - timedelta(days=AUDIT_RETENTION_DAYS)
-    old = AuditEntry.objects.filter(at__lt=cutoff)
-    if dry_run:
-        return old.count()
-    deleted, _ = old.delete()
-    return deleted
-
 
 # ---------------------------------------------------------------------------------------------
 # Referrals: creation, mailbox, states, retention.

@@ -1,13 +1,8 @@
 from celery import shared_task
 
+from referrals.services import referrals_purge
+
 from .delivery import delivery_attempt, outbox_sweep, queue
-from .services import audit_purge, referrals_purge
-
-
-@shared_task
-def purge_audit_log() -> int:
-    """Delete audit entries older than a year (run daily by beat)."""
-    return audit_purge()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,

@@ -1,10 +1,10 @@
+"""The visitor's referral form and mailbox (inside the language prefix)."""
+
 from django.urls import path
 
-from . import views, visitor
+from . import views_visitor
 
 urlpatterns = [
-    path("find-help/", views.directory, name="find_help"),
-    path("find-help/<uuid:pk>/", views.service_detail, name="service_detail"),
-    path("find-help/<uuid:pk>/refer/", visitor.refer, name="refer"),
-    path("mailbox/", visitor.mailbox, name="mailbox"),
+    path("find-help/<uuid:pk>/refer/", views_visitor.refer, name="refer"),
+    path("mailbox/", views_visitor.mailbox, name="mailbox"),
 ]

@@ -13,8 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from accounts import roles
 from helpportal.http import public_page
-from referrals.selectors import can_read_statistics
 
 from . import charts, metrics, selectors
 from .forms import DateRange, RangeError, date_range_parse
@@ -163,7 +163,7 @@ def _staff_range(request) -> tuple[DateRange, str]:
 
 
 def _staff_only(request) -> None:
-    if not can_read_statistics(request.user):
+    if not roles.may_read_statistics(request.user):
         raise PermissionDenied
 
 

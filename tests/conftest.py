@@ -56,7 +56,7 @@ def _fast_password_hashing(request):
     yield
 
 
-DEMO_DIRECTORY = Path(__file__).resolve().parents[1] / "referrals" / "seed" / "demo-directory.json"
+DEMO_DIRECTORY = Path(__file__).resolve().parents[1] / "directory" / "seed" / "demo-directory.json"
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
@@ -97,7 +97,7 @@ def _seeded_content_and_a_clean_cache(request):
         call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
     cache.clear()
     from content.selectors import forget_local
-    from referrals.selectors import forget_directory_local
+    from directory.selectors import forget_directory_local
 
     forget_local()
     forget_directory_local()

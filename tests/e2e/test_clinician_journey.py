@@ -4,7 +4,8 @@ without JavaScript sees it in the directory."""
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from referrals.models import Membership, Service
+from accounts.models import Membership
+from directory.models import Service
 from tests.staff.factories import PASSWORD, code_for, make_user
 
 pytestmark = pytest.mark.browser

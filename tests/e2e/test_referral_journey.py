@@ -5,8 +5,9 @@ import re
 
 import pytest
 
+from directory.models import Service
 from referrals import services
-from referrals.models import MailboxMessage, Referral, Service
+from referrals.models import MailboxMessage, Referral
 from tests.public_urls import LANGUAGE_CODES
 from tests.referrals.factories import make_member
 
@@ -141,7 +142,7 @@ def test_the_referral_and_mailbox_pages_have_no_accessibility_violations_and_fit
 def test_a_clinician_replies_with_totp_and_the_visitor_reads_it_without_javascript(new_context):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from referrals.models import Membership
+    from accounts.models import Membership
     from tests.staff.factories import PASSWORD, code_for, make_user
 
     service = Service.objects.get(pk=SERVICE)

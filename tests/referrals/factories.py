@@ -4,7 +4,8 @@ from itertools import count
 
 from django.contrib.auth import get_user_model
 
-from referrals.models import Membership, Organization, Service
+from accounts.models import Membership
+from directory.models import Organization, Service
 from tests.staff.factories import sign_in as login_verified  # noqa: F401 (re-exported)
 
 _numbers = count(1)

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from referrals.models import Organization, Service
+from directory.models import Organization, Service
 
 pytestmark = pytest.mark.django_db
 
-DEMO = Path(__file__).resolve().parents[2] / "referrals" / "seed" / "demo-directory.json"
+DEMO = Path(__file__).resolve().parents[2] / "directory" / "seed" / "demo-directory.json"
 FINNISH_CHAT = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 FINNISH_THERAPY = "d13f8257-5b29-492b-9411-4d74c801e284"
 FINLAND = "3113e40c-7685-4fc2-875e-4776022c0b48"

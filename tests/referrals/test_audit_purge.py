@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from referrals.models import AuditEntry
-from referrals.services import audit_purge, audit_record
-from referrals.tasks import purge_audit_log
+from accounts.models import AuditEntry
+from accounts.services import audit_purge, audit_record
+from accounts.tasks import purge_audit_log
 
 pytestmark = pytest.mark.django_db
 

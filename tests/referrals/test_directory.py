@@ -2,7 +2,7 @@
 
 import pytest
 
-from referrals.models import Service
+from directory.models import Service
 from tests.referrals.factories import make_organization, make_service
 
 pytestmark = pytest.mark.django_db

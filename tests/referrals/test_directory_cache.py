@@ -13,14 +13,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals import selectors
-from referrals.models import Membership, Organization, Service
+from accounts.models import Membership
+from directory import selectors
+from directory.models import Organization, Service
 from tests.referrals.factories import login_verified, make_member, make_organization, make_service
 from tests.stats.factories import count_of
 
 pytestmark = pytest.mark.django_db
 
-DEMO = Path(__file__).resolve().parents[2] / "referrals" / "seed" / "demo-directory.json"
+DEMO = Path(__file__).resolve().parents[2] / "directory" / "seed" / "demo-directory.json"
 FINNISH_CHAT = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 SEARCH = {"country": "FI", "language": "fi", "mode": "video", "cost": "free"}
 NOTICE = "were not understood and were left out"
@@ -39,7 +40,7 @@ def service_queries(queries) -> list[str]:
 
 def test_a_repeated_search_renders_nothing_and_reads_no_service(client, service):
     first = client.get("/fi/find-help/", SEARCH)
-    assert [t.name for t in first.templates][0] == "referrals/directory.html"
+    assert [t.name for t in first.templates][0] == "directory/directory.html"
     with CaptureQueriesContext(connection) as queries:
         second = client.get("/fi/find-help/", SEARCH)
     assert second.templates == []

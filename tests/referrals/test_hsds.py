@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from referrals.models import AuditEntry, Location, Organization, Service
+from accounts.models import AuditEntry
+from directory.models import Location, Organization, Service
 
 pytestmark = pytest.mark.django_db
 
-DEMO = Path(__file__).resolve().parents[2] / "referrals" / "seed" / "demo-directory.json"
+DEMO = Path(__file__).resolve().parents[2] / "directory" / "seed" / "demo-directory.json"
 FINNISH_CHAT = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 
 

@@ -9,8 +9,9 @@ import json
 
 import pytest
 
+from accounts.models import AuditEntry, Membership
 from referrals import crypto
-from referrals.models import AuditEntry, MailboxMessage, Membership, Referral
+from referrals.models import MailboxMessage, Referral
 from referrals.services import mailbox_visitor_write, referral_create
 from tests.referrals.factories import (
     login_verified,

@@ -4,7 +4,8 @@ mailbox messages are not in the admin at all."""
 import pytest
 from django.contrib import admin
 
-from referrals.models import AuditEntry, MailboxMessage, Outbox, Referral
+from accounts.models import AuditEntry
+from referrals.models import MailboxMessage, Outbox, Referral
 from referrals.services import referral_create
 from tests.referrals.factories import (
     login_verified,

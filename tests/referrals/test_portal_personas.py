@@ -6,7 +6,8 @@ Anything of A answers Bea with 404, never 403, so she cannot even learn that it 
 
 import pytest
 
-from referrals.models import AuditEntry, Membership, Service
+from accounts.models import AuditEntry, Membership
+from directory.models import Service
 from tests.referrals.factories import (
     login_verified,
     make_member,

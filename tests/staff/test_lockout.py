@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from helpportal.staff import AXES_PLACEHOLDER_ADDRESS
+from accounts.lockout import AXES_PLACEHOLDER_ADDRESS
 
 from .factories import password_step
 

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.contrib.sessions.models import Session
 
-from helpportal.sessions import LAST_SEEN, LOGIN_AT
+from accounts.middleware import LAST_SEEN, LOGIN_AT
 
 from .factories import make_user, sign_in
 
@@ -34,9 +34,9 @@ def test_signing_in_records_when_the_session_began(client, staff):
 def test_a_session_idle_for_31_minutes_is_signed_out(client, staff):
     sign_in(client, staff)
     shift_session(client, **{LOGIN_AT: 40 * 60, LAST_SEEN: 31 * 60})
-    response = client.get("/staff/admin/")
+    response = client.get("/staff/account/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/staff/login/?next=%2Fstaff%2Fadmin%2F"
+    assert response.headers["Location"] == "/staff/login/?next=%2Fstaff%2Faccount%2F"
     assert not signed_in(client)
     page = client.get(response.headers["Location"]).content.decode()
     assert "signed out after 30 minutes without activity" in page
@@ -45,14 +45,14 @@ def test_a_session_idle_for_31_minutes_is_signed_out(client, staff):
 def test_a_session_idle_for_29_minutes_goes_on(client, staff):
     sign_in(client, staff)
     shift_session(client, **{LOGIN_AT: 40 * 60, LAST_SEEN: 29 * 60})
-    assert client.get("/staff/admin/").status_code == 200
+    assert client.get("/staff/account/").status_code == 200
     assert abs(client.session[LAST_SEEN] - time.time()) < 5
 
 
 def test_a_busy_session_ends_12_hours_after_signing_in(client, staff):
     sign_in(client, staff)
     shift_session(client, **{LOGIN_AT: 12 * 3600 + 60, LAST_SEEN: 10})
-    response = client.get("/staff/admin/", HTTP_ACCEPT_LANGUAGE="fi")
+    response = client.get("/staff/account/", HTTP_ACCEPT_LANGUAGE="fi")
     assert response.status_code == 302
     assert not signed_in(client)
     page = client.get("/staff/login/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
@@ -65,7 +65,7 @@ def test_logging_out_ends_the_session(client, staff):
     response = client.post("/staff/logout/")
     assert response.headers["Location"] == "/staff/login/"
     assert not Session.objects.filter(session_key=key).exists()
-    assert client.get("/staff/admin/").status_code == 302
+    assert client.get("/staff/account/").status_code == 302
 
 
 def test_logging_out_needs_a_post(client, staff):
@@ -89,13 +89,13 @@ def test_deactivating_an_account_ends_all_its_sessions(client, staff):
     staff.save()
 
     assert Session.objects.count() == 1
-    assert client.get("/staff/admin/").status_code == 302
-    assert other_browser.get("/staff/admin/").status_code == 302
-    assert third.get("/staff/admin/").status_code == 200
+    assert client.get("/staff/account/").status_code == 302
+    assert other_browser.get("/staff/account/").status_code == 302
+    assert third.get("/staff/account/").status_code == 200
 
 
 def test_saving_an_active_account_leaves_its_sessions_alone(client, staff):
     sign_in(client, staff)
     staff.first_name = "Kim"
     staff.save()
-    assert client.get("/staff/admin/").status_code == 200
+    assert client.get("/staff/account/").status_code == 200

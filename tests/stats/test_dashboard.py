@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 
-from content.apps import EDITORS_GROUP
-from referrals.models import Membership
+from accounts.models import Membership
+from accounts.roles import EDITORS_GROUP
 from stats.services import today
 from tests.referrals.factories import make_organization
 from tests.staff.factories import make_user, sign_in

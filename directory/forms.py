@@ -2,8 +2,10 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from . import codes
-from .models import Membership, Service
+from accounts.models import Membership
+
+from . import vocabulary
+from .models import Service
 
 
 def _code_list(value: str) -> list[str]:
@@ -23,7 +25,7 @@ class ServiceStatusForm(forms.ModelForm):
     )
     delivery_modes = forms.MultipleChoiceField(
         label=_("Delivery modes"),
-        choices=list(codes.DELIVERY_MODES.items()),
+        choices=list(vocabulary.DELIVERY_MODES.items()),
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -47,7 +49,7 @@ class ServiceStatusForm(forms.ModelForm):
 
     def clean_languages(self):
         values = [code.lower() for code in _code_list(self.cleaned_data["languages"])]
-        unknown = [code for code in values if not codes.is_language(code)]
+        unknown = [code for code in values if not vocabulary.is_language(code)]
         if unknown:
             raise forms.ValidationError(
                 _(
@@ -61,7 +63,7 @@ class ServiceStatusForm(forms.ModelForm):
 
     def clean_service_areas(self):
         values = [code.upper() for code in _code_list(self.cleaned_data["service_areas"])]
-        unknown = [code for code in values if not codes.is_area(code)]
+        unknown = [code for code in values if not vocabulary.is_area(code)]
         if unknown:
             raise forms.ValidationError(
                 _(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.hsds import HsdsError, directory_import, document_parse
+from directory.hsds import HsdsError, directory_import, document_parse
 
 
 class Command(BaseCommand):

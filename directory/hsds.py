@@ -21,9 +21,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 
-from . import codes
+from accounts.services import audit_record
+
+from . import vocabulary
 from .models import Location, Organization, Service
-from .services import audit_record
 
 HSDS_VERSION = "3.0"
 TAXONOMY_ID = uuid.UUID("5f0c3c55-8a43-4f9b-9d0c-6c1f2e8b7a10")
@@ -68,13 +69,13 @@ def _sorted(rows):
 def _term_label(facet: str, value: str) -> str:
     with translation.override("en"):
         if facet == "country":
-            return codes.area_name(value)
+            return vocabulary.area_name(value)
         if facet == "intake":
             return str(Service.Intake(value).label)
         if facet == "delivery":
-            return str(codes.DELIVERY_MODES[value])
+            return str(vocabulary.DELIVERY_MODES[value])
         if facet == "audience":
-            return str(codes.AUDIENCES[value])
+            return str(vocabulary.AUDIENCES[value])
     labels = {
         ("demo", "yes"): "Demo entry: not a real provider",
         ("demo", "no"): "A real provider",
@@ -153,12 +154,12 @@ def service_to_hsds(service: Service, *, locations=None, nested: bool = False) -
     with translation.override("en"):
         languages = [
             {"id": _id(service.id, "language", code), "service_id": sid,
-             "name": codes.language_name(code), "code": code}
+             "name": vocabulary.language_name(code), "code": code}
             for code in service.languages
         ]
         areas = [
             {"id": _id(service.id, "service_area", code), "service_id": sid,
-             "name": code, "description": codes.area_name(code)}
+             "name": code, "description": vocabulary.area_name(code)}
             for code in service.service_areas
         ]
     at_locations = []
@@ -379,15 +380,15 @@ def _is_ours(term: dict) -> bool:
 
 def _facet_accepts(facet: str, value: str) -> bool:
     if facet == "country":
-        return value in codes.country_codes()
+        return value in vocabulary.country_codes()
     if facet == "intake":
         return value in Service.Intake.values
     if facet == "waitlist_weeks":
         return value.isascii() and value.isdigit() and int(value) <= 32767
     if facet == "delivery":
-        return value in codes.DELIVERY_MODES
+        return value in vocabulary.DELIVERY_MODES
     if facet == "audience":
-        return value in codes.AUDIENCES
+        return value in vocabulary.AUDIENCES
     return value in YES_NO
 
 
@@ -490,7 +491,7 @@ def _location(record: _Record, organization_id: uuid.UUID) -> _Row:
                                 ("postal_code", "postal_code"), ("country", "country")):
             fields[name] = record.value(f"addresses[0].{hsds_name}", Location, name,
                                         raw=address.get(hsds_name))
-        if fields["country"] and fields["country"] not in codes.country_codes():
+        if fields["country"] and fields["country"] not in vocabulary.country_codes():
             raise record.error("addresses[0].country",
                                f"{fields['country']!r} is not an ISO 3166-1 country code")
     return _Row(id=record.uuid(), fields=fields)
@@ -540,9 +541,9 @@ def _service(record: _Record, organization_id: uuid.UUID, known_locations: set) 
         ),
         "minimum_age": minimum_age,
         "maximum_age": maximum_age,
-        "languages": _codes(record, "languages", "code", codes.is_language, str.lower,
+        "languages": _codes(record, "languages", "code", vocabulary.is_language, str.lower,
                             "an ISO 639-1 language code"),
-        "service_areas": _codes(record, "service_areas", "name", codes.is_area, str.upper,
+        "service_areas": _codes(record, "service_areas", "name", vocabulary.is_area, str.upper,
                                 "an ISO 3166 country or region code"),
         "cost": cost,
         "phone": phone,

@@ -3,23 +3,26 @@ a change of state. Access is decided in selectors (another organisation's referr
 found); every page that shows a referral's words is recorded in the audit log."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from . import codes, crypto, selectors, services
+from accounts.decorators import portal_member_required
+from directory import vocabulary
+from directory.selectors import organization_get_for_user
+from referrals.models import Referral
+
+from . import crypto, selectors, services
 from .inbox_forms import InboxFilterForm, ReplyForm, StateForm
-from .models import Referral
 
 PER_PAGE = 50
 
 
-@login_required
+@portal_member_required
 @require_safe
 def inbox(request, pk):
-    organization = selectors.organization_get_for_user(request.user, pk)
+    organization = organization_get_for_user(request.user, pk)
     form = InboxFilterForm(request.GET)
     state = form.cleaned_data["state"] if form.is_valid() else ""
     referrals = selectors.referrals_for_organization(request.user, organization.pk, state=state)
@@ -58,7 +61,7 @@ def _render_referral(request, referral, *, reply_form=None, state_form=None, sta
             "organization": referral.service.organization,
             "message": crypto.decrypt(referral.message_encrypted),
             "contact": crypto.decrypt(referral.contact_encrypted),
-            "language": (codes.language_name(referral.preferred_language)
+            "language": (vocabulary.language_name(referral.preferred_language)
                          if referral.preferred_language else ""),
             "thread": thread,
             "reply_form": reply_form or ReplyForm(),
@@ -68,14 +71,14 @@ def _render_referral(request, referral, *, reply_form=None, state_form=None, sta
     )
 
 
-@login_required
+@portal_member_required
 @require_safe
 def referral_detail(request, pk):
     referral = selectors.referral_get_for_user(request.user, pk)
     return _render_referral(request, referral)
 
 
-@login_required
+@portal_member_required
 @require_POST
 def referral_reply(request, pk):
     referral = selectors.referral_get_for_user(request.user, pk)
@@ -87,7 +90,7 @@ def referral_reply(request, pk):
     return redirect("portal:referral", pk=referral.pk)
 
 
-@login_required
+@portal_member_required
 @require_POST
 def referral_state(request, pk):
     referral = selectors.referral_get_for_user(request.user, pk)

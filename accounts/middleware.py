@@ -3,21 +3,16 @@
 A staff session is signed out after STAFF_SESSION_IDLE_TIMEOUT without a request to a staff
 page and STAFF_SESSION_MAX_AGE after signing in. Until the second factor is given, a signed-in
 session reaches only the sign-in pages. Deactivating an account deletes all its sessions.
-
-The receivers below are connected when this module is imported, which every web process does
-when it loads its middleware.
+The receivers that stamp a sign-in and end a deactivated account's sessions are in
+accounts/signals.py.
 """
 
 import time
-from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY, logout
-from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -110,47 +105,3 @@ class SecondFactorRequiredMiddleware:
             url = reverse("staff:verify")
             return redirect(f"{url}?{urlencode({'next': next_path})}" if next_path else url)
         return self.get_response(request)
-
-
-@receiver(user_logged_in, dispatch_uid="helpportal.sessions.stamp_login")
-def stamp_login(sender, request, user, **kwargs):
-    """Record when the session signed in.
-
-    The cookie itself lives SESSION_COOKIE_AGE (12 hours), so that a session which timed out
-    still reaches the server and can be told why it was signed out.
-    """
-    if request is None or not hasattr(request, "session"):
-        return
-    now = int(time.time())
-    request.session[LOGIN_AT] = now
-    request.session[LAST_SEEN] = now
-
-
-def sessions_end_for_user(*, user_id) -> int:
-    """Delete every stored session of a user; returns how many.
-
-    Sessions live in the database (django.contrib.sessions' db or cached_db engine), one row
-    per browser, with the user id inside the encoded data, so each row is decoded. Only staff
-    have sessions, so there are few.
-    """
-    from django.contrib.sessions.models import Session
-
-    engine = import_module(settings.SESSION_ENGINE)
-    wanted = str(user_id)
-    doomed = [
-        row.session_key
-        for row in Session.objects.all().iterator()
-        if str(row.get_decoded().get(SESSION_KEY)) == wanted
-    ]
-    for key in doomed:
-        # Through the engine, so a cached_db session leaves the cache too.
-        engine.SessionStore(session_key=key).delete()
-    return len(doomed)
-
-
-@receiver(post_save, sender=settings.AUTH_USER_MODEL,
-          dispatch_uid="helpportal.sessions.end_sessions_of_deactivated")
-def end_sessions_of_deactivated(sender, instance, created, **kwargs):
-    if not created and not instance.is_active:
-        sessions_end_for_user(user_id=instance.pk)
-

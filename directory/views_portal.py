@@ -1,35 +1,22 @@
-"""The clinician portal: server-rendered, works without JavaScript, never cached."""
+"""The portal's directory pages: a clinician keeps their services current, a manager their
+clinicians. Server-rendered, works without JavaScript, never cached."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import portal_member_required
+from accounts.models import Membership
+from accounts.services import membership_add, membership_remove
+
 from . import selectors, services
 from .forms import ClinicianAddForm, ServiceStatusForm
-from .models import Membership
 
 
-@login_required
-def dashboard(request):
-    organizations = selectors.organizations_for_user(request.user).prefetch_related("services")
-    managed = set(
-        selectors.managed_organizations_for_user(request.user).values_list("pk", flat=True)
-    )
-    return render(
-        request,
-        "referrals/portal/dashboard.html",
-        {
-            "organizations": organizations,
-            "managed": managed,
-        },
-    )
-
-
-@login_required
+@portal_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def service_edit(request, pk):
     service = selectors.service_get_for_user(request.user, pk)
@@ -50,13 +37,13 @@ def service_edit(request, pk):
         status = 200
     return render(
         request,
-        "referrals/portal/service_edit.html",
+        "directory/portal/service_edit.html",
         {"service": service, "form": form},
         status=status,
     )
 
 
-@login_required
+@portal_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def members(request, pk):
     organization = selectors.organization_get_for_manager(request.user, pk)
@@ -69,7 +56,7 @@ def members(request, pk):
                 password=form.cleaned_data["password"],
                 is_staff=True,
             )
-            services.membership_add(
+            membership_add(
                 actor=request.user,
                 organization=organization,
                 user=user,
@@ -81,7 +68,7 @@ def members(request, pk):
         return redirect("portal:members", pk=organization.pk)
     return render(
         request,
-        "referrals/portal/members.html",
+        "directory/portal/members.html",
         {
             "organization": organization,
             "memberships": organization.memberships.select_related("user").order_by(
@@ -93,7 +80,7 @@ def members(request, pk):
     )
 
 
-@login_required
+@portal_member_required
 @require_POST
 def member_remove(request, pk, membership_pk):
     organization = selectors.organization_get_for_manager(request.user, pk)
@@ -101,6 +88,6 @@ def member_remove(request, pk, membership_pk):
     if membership.user == request.user:
         messages.error(request, _("You cannot remove yourself."))
     else:
-        services.membership_remove(actor=request.user, membership=membership)
+        membership_remove(actor=request.user, membership=membership)
         messages.success(request, _("Removed from the organisation."))
     return redirect("portal:members", pk=organization.pk)

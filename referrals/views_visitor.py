@@ -19,11 +19,12 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from directory.selectors import directory_service_get
+from referrals.models import MailboxMessage, Referral
 from stats.services import record
 
-from . import crypto, limits, selectors, services
+from . import crypto, limits, services
 from .codenames import codename_normalise
-from .models import MailboxMessage, Referral
 from .visitor_forms import CodenameForm, FollowUpForm, ReferralForm
 
 # A form may be sent once. Its one-time token is signed (so it cannot be made up) and, once
@@ -87,7 +88,7 @@ def _too_many(request, reason: str):
 @csrf_protect
 def refer(request, pk):
     """Write to a service anonymously. The codename is shown in the answer to the POST, once."""
-    service = selectors.directory_service_get(pk)  # not listed: not found, as on its page
+    service = directory_service_get(pk)  # not listed: not found, as on its page
     context = {
         "service": service,
         "sensitive": True,

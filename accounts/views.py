@@ -1,7 +1,8 @@
 """Staff sign-in: password (locked out by django-axes), then a second factor (django-otp).
 
 Every step answers no-store. The rules themselves (which device a code matches, enrolment,
-backup codes) are the small functions at the top; the views below parse and render.
+backup codes) are in accounts/services.py, the lockout hooks in accounts/lockout.py; the
+views parse and render.
 """
 
 from base64 import b32encode
@@ -14,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -25,108 +25,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_static.models import StaticDevice
 
-# Imported for its receivers (login timestamps, ending the sessions of deactivated users).
-from . import sessions  # noqa: F401
-from .staff_forms import EnrolForm, LoginForm, VerifyForm
-
-BACKUP_CODE_COUNT = 10
-TOTP_NAME = "Authenticator app"
-BACKUP_NAME = "Backup codes"
-
-
-# django-axes hooks (named in settings).
-
-
-# The one "address" axes ever stores, the same for everyone. Not None: axes keeps one row per
-# (username, address, user agent) under a unique constraint, and NULLs never collide, so
-# concurrent failures for a username would make duplicate rows, after which every further try
-# ended in a 500 and was never counted (a way around the lockout).
-AXES_PLACEHOLDER_ADDRESS = "0.0.0.0"  # noqa: S104 (stored, never bound)
-
-
-def axes_client_ip(request):
-    """Axes keeps no address: lockout is by username alone."""
-    return AXES_PLACEHOLDER_ADDRESS
-
-
-def lockout_response(request, original_response=None, credentials=None):
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    response = render(
-        request,
-        "staff/locked.html",
-        {"title": _("Account locked for now"), "minutes": minutes,
-         "limit": settings.AXES_FAILURE_LIMIT},
-        status=settings.AXES_HTTP_RESPONSE_CODE,
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-# Rules.
-
-
-def totp_device_confirmed(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
-
-
-def totp_device_for_enrolment(*, user) -> TOTPDevice:
-    """The user's unconfirmed device, made once so the QR code stays the same on a reload."""
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
-    return device
-
-
-@transaction.atomic
-def totp_device_confirm(*, device: TOTPDevice, code: str) -> bool:
-    """Confirm a new device with a code from it; it then replaces any older one."""
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    if not device.verify_token(code):
-        return False
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
-    return True
-
-
-@transaction.atomic
-def backup_codes_create(*, user) -> list[str]:
-    """Replace the user's backup codes with BACKUP_CODE_COUNT new single-use ones."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return codes
-
-
-def backup_codes_left(user) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-
-
-def second_factor_match(*, user, code: str):
-    """The confirmed device that accepts `code` (and uses it up), or None.
-
-    Six digits are tried against the authenticator app, anything else against the backup
-    codes. Each device throttles wrong codes itself, with a doubling wait.
-    """
-    devices = TOTPDevice if len(code) == 6 and code.isdigit() else StaticDevice
-    for device in devices.objects.devices_for_user(user, confirmed=True):
-        matched = django_otp.verify_token(user, device.persistent_id, code)
-        if matched is not None:
-            return matched
-    return None
-
-
-def second_factor_throttled(user) -> bool:
-    """True once repeated wrong codes make a device wait (the first waits are a second or two)."""
-    return any(
-        device.throttling_failure_count >= 3 and not device.verify_is_allowed()[0]
-        for model in (TOTPDevice, StaticDevice)
-        for device in model.objects.devices_for_user(user, confirmed=True)
-    )
+from . import roles
+from .forms import EnrolForm, LoginForm, VerifyForm
+from .services import (
+    backup_codes_create,
+    backup_codes_left,
+    second_factor_match,
+    second_factor_throttled,
+    totp_device_confirm,
+    totp_device_confirmed,
+    totp_device_for_enrolment,
+)
 
 
 def display_code(code: str) -> str:
@@ -155,13 +66,8 @@ def with_next(name: str, next_value: str) -> str:
 
 
 def destination(user, next_value: str) -> str:
-    """Where a fully signed-in user goes: `next`, else clinicians to their portal, else the
-    admin (editors, administrators), else their account page."""
-    if next_value:
-        return next_value
-    if user.memberships.exists():
-        return reverse("portal:dashboard")
-    return reverse("admin:index") if user.is_staff else reverse("staff:account")
+    """Where a fully signed-in user goes: `next`, else where their role works."""
+    return next_value or reverse(roles.landing_view_name(user))
 
 
 def qr_svg(text: str, label: str) -> str:

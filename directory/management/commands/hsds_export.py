@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from referrals.hsds import directory_export, document_dumps
+from directory.hsds import directory_export, document_dumps
 
 
 class Command(BaseCommand):

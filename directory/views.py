@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from helpportal.http import public_page
 from stats.services import record
 
-from . import codes, selectors
+from . import selectors, vocabulary
 from .models import Service
 
 
@@ -32,14 +32,14 @@ def directory(request):
     response = render_directory(
         request,
         f"{filters.cache_key()}:{int(searched)}",
-        "referrals/directory.html",
+        "directory/directory.html",
         lambda: {
             "filters": filters,
             "services": selectors.directory_search(filters),
             "searched": searched,
-            "countries": _choices(selectors.directory_countries(), codes.area_name),
-            "languages": _choices(selectors.directory_languages(), codes.language_name),
-            "modes": list(codes.DELIVERY_MODES.items()),
+            "countries": _choices(selectors.directory_countries(), vocabulary.area_name),
+            "languages": _choices(selectors.directory_languages(), vocabulary.language_name),
+            "modes": list(vocabulary.DELIVERY_MODES.items()),
             "costs": Service.Cost.choices,
         },
     )
@@ -54,6 +54,6 @@ def service_detail(request, pk):
     return render_directory(
         request,
         "service",
-        "referrals/service.html",
+        "directory/service.html",
         lambda: {"service": selectors.directory_service_get(pk)},
     )

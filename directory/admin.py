@@ -1,0 +1,63 @@
+"""The directory in the admin: administrators only (accounts.roles.may_manage_directory).
+Every change is audited."""
+
+from django.contrib import admin
+
+from accounts import roles
+from accounts.admin import AuditedAdmin
+from accounts.models import Membership
+
+from .models import Location, Organization, Service
+
+
+class DirectoryAdmin(AuditedAdmin):
+    def has_module_permission(self, request):
+        return roles.may_manage_directory(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_manage_directory(request.user)
+
+    def has_add_permission(self, request):
+        return roles.may_manage_directory(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.may_manage_directory(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.may_manage_directory(request.user)
+
+
+class ServiceInline(admin.TabularInline):
+    model = Service
+    extra = 0
+    fields = ("name", "status", "intake", "waitlist_weeks", "published")
+    show_change_link = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(DirectoryAdmin):
+    list_display = ("name", "country", "demo")
+    list_filter = ("country", "demo")
+    search_fields = ("name",)
+    inlines = [ServiceInline, MembershipInline]
+
+    def audit_organization(self, obj):
+        return obj
+
+
+@admin.register(Service)
+class ServiceAdmin(DirectoryAdmin):
+    list_display = ("name", "organization", "status", "intake", "waitlist_weeks", "published")
+    list_filter = ("status", "intake", "cost", "published")
+    search_fields = ("name", "organization__name")
+
+
+@admin.register(Location)
+class LocationAdmin(DirectoryAdmin):
+    list_display = ("__str__", "organization", "kind", "city", "country")

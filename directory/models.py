@@ -1,0 +1,183 @@
+"""The provider directory, aligned with Open Referral HSDS 3.0.
+
+HSDS names are kept where they exist (organization, service, location, service_area,
+language, cost_option, eligibility); lists of codes are JSON arrays, validated against the
+code lists in directory/vocabulary.py. The tables keep the names they had when these models
+lived in the referrals app (`referrals_*`), so that moving them kept every row.
+"""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organization(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(
+        _("notification email"),
+        blank=True,
+        help_text=_("Where content-free notices of new referrals go."),
+    )
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
+    demo = models.BooleanField(
+        _("demo"), default=False, help_text=_("Shown as 'Demo service: not a real provider'.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "referrals_organization"
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceQuerySet(models.QuerySet):
+    def published(self):
+        """What the public directory and API show: active or temporarily closed services."""
+        return self.filter(
+            published=True,
+            status__in=[Service.Status.ACTIVE, Service.Status.TEMPORARILY_CLOSED],
+        )
+
+
+class Service(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        DEFUNCT = "defunct", _("Defunct")
+        TEMPORARILY_CLOSED = "temporarily closed", _("Temporarily closed")
+
+    class Intake(models.TextChoices):
+        ACCEPTING = "accepting", _("Accepting new referrals")
+        WAITLIST = "waitlist", _("Waiting list")
+        CLOSED = "closed", _("Closed to new referrals")
+
+    class Cost(models.TextChoices):
+        FREE = "free", _("Free")
+        LOW = "low", _("Low cost")
+        PAID = "paid", _("Paid")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="services"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    intake = models.CharField(
+        _("new referrals"), max_length=12, choices=Intake.choices, default=Intake.ACCEPTING
+    )
+    waitlist_weeks = models.PositiveSmallIntegerField(
+        _("waiting list (weeks)"), null=True, blank=True
+    )
+    delivery_modes = models.JSONField(_("delivery modes"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    service_areas = models.JSONField(_("areas served"), default=list, blank=True)
+    cost = models.CharField(_("cost"), max_length=8, choices=Cost.choices, default=Cost.FREE)
+    cost_description = models.CharField(_("cost details"), max_length=300, blank=True)
+    eligibility_description = models.TextField(_("who can use it"), blank=True)
+    minimum_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    maximum_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    audiences = models.JSONField(_("audiences"), default=list, blank=True)
+    accepts_anonymous_referrals = models.BooleanField(
+        _("accepts anonymous referrals"), default=False
+    )
+    referral_channels = models.JSONField(
+        _("referral channels"),
+        default=list,
+        blank=True,
+        help_text=_("Besides the portal inbox (always): 'email' and/or 'webhook'."),
+    )
+    webhook_url = models.URLField(_("webhook address"), blank=True)
+    webhook_secret = models.CharField(
+        _("webhook signing secret"), max_length=64, blank=True,
+        help_text=_("Shared with the provider; signs every webhook body (HMAC-SHA256)."),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    url = models.URLField(_("web address"), blank=True)
+    published = models.BooleanField(_("shown in the directory"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        db_table = "referrals_service"
+        ordering = ["organization__name", "name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.webhook_secret:
+            self.webhook_secret = secrets.token_hex(32)
+        super().save(*args, **kwargs)
+
+    @property
+    def countries(self) -> list[str]:
+        return sorted({area.split("-")[0] for area in self.service_areas})
+
+    @property
+    def takes_referrals_now(self) -> bool:
+        return self.status == self.Status.ACTIVE and self.intake != self.Intake.CLOSED
+
+    @property
+    def accepts_anonymous_referrals_now(self) -> bool:
+        """Whether a visitor may send it an anonymous referral through this site today."""
+        return self.published and self.accepts_anonymous_referrals and self.takes_referrals_now
+
+
+class Location(models.Model):
+    class Kind(models.TextChoices):
+        PHYSICAL = "physical", _("Physical")
+        VIRTUAL = "virtual", _("Virtual")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="locations"
+    )
+    services = models.ManyToManyField(
+        Service, related_name="locations", blank=True, db_table="referrals_location_services"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    url = models.URLField(_("web address"), blank=True)
+
+    class Meta:
+        db_table = "referrals_location"
+        ordering = ["organization__name", "name"]
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+
+    def __str__(self):
+        return self.name or self.city or str(self.kind)
+
+
+class DirectoryVersion(models.Model):
+    """One row whose number goes up whenever an organisation, service or location changes:
+    the key of the rendered directory pages (content's ContentVersion does the same)."""
+
+    number = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        db_table = "referrals_directoryversion"
+
+    def __str__(self):
+        return str(self.number)

@@ -1,0 +1,15 @@
+"""The portal's directory pages, put into the `portal` namespace by referrals/urls_portal.py."""
+
+from django.urls import path
+
+from . import views_portal
+
+urlpatterns = [
+    path("services/<uuid:pk>/", views_portal.service_edit, name="service_edit"),
+    path("organisations/<uuid:pk>/members/", views_portal.members, name="members"),
+    path(
+        "organisations/<uuid:pk>/members/<int:membership_pk>/remove/",
+        views_portal.member_remove,
+        name="member_remove",
+    ),
+]
