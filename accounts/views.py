@@ -240,6 +240,7 @@ def account_view(request):
             "title": _("Your sign-in"),
             "device": totp_device_confirmed(user),
             "codes_left": backup_codes_left(user),
+            "may_use_admin": roles.may_use_admin(user),
         },
     )
 

@@ -2,7 +2,6 @@
 
 import segno
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
@@ -10,6 +9,8 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts import roles
+from accounts.decorators import role_required
 from helpportal.http import public_page
 from stats.services import record
 
@@ -190,7 +191,7 @@ def self_check(request):
 PREVIEW_MODELS = {"pathway": PathwayText, "step": StepText, "page": PageText}
 
 
-@staff_member_required
+@role_required(roles.may_preview_content)
 @require_safe
 def preview(request, kind, pk):
     """A draft exactly as a visitor would see it. Staff only; never cached (no-store)."""

@@ -4,9 +4,10 @@ clinicians. Server-rendered, works without JavaScript, never cached."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import portal_member_required
 from accounts.models import Membership
@@ -81,10 +82,11 @@ def members(request, pk):
 
 
 @portal_member_required
-@require_POST
 def member_remove(request, pk, membership_pk):
     organization = selectors.organization_get_for_manager(request.user, pk)
     membership = get_object_or_404(Membership, pk=membership_pk, organization=organization)
+    if request.method != "POST":  # after the lookups: someone else's stays a 404
+        return HttpResponseNotAllowed(["POST"])
     if membership.user == request.user:
         messages.error(request, _("You cannot remove yourself."))
     else:

@@ -4,9 +4,10 @@ found); every page that shows a referral's words is recorded in the audit log.""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import portal_member_required
 from directory import vocabulary
@@ -79,9 +80,10 @@ def referral_detail(request, pk):
 
 
 @portal_member_required
-@require_POST
 def referral_reply(request, pk):
     referral = selectors.referral_get_for_user(request.user, pk)
+    if request.method != "POST":  # after the lookup: someone else's referral stays a 404
+        return HttpResponseNotAllowed(["POST"])
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _render_referral(request, referral, reply_form=form, status=400)
@@ -91,9 +93,10 @@ def referral_reply(request, pk):
 
 
 @portal_member_required
-@require_POST
 def referral_state(request, pk):
     referral = selectors.referral_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = StateForm(request.POST)
     if not form.is_valid():
         return _render_referral(request, referral, state_form=form, status=400)

@@ -3,6 +3,8 @@ up a single row. Counts are changed only by `record` and the roll-up."""
 
 from django.contrib import admin
 
+from accounts import roles
+
 from .models import DailyCount
 
 
@@ -12,6 +14,12 @@ class DailyCountAdmin(admin.ModelAdmin):
     list_filter = ("metric",)
     date_hierarchy = "day"
     search_fields = ("dims",)
+
+    def has_module_permission(self, request):
+        return roles.may_read_statistics(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_read_statistics(request.user)
 
     def has_add_permission(self, request):
         return False
