@@ -199,7 +199,7 @@ def _admin_object(model, world):
         if label.startswith("axes."):
             # What axes keeps of a failed sign-in: a username and the placeholder address.
             extra = {"failures_since_start": 1} if label == "axes.accessattempt" else {}
-            return model._default_manager.create(username="someone", ip_address="0.0.0.0",
+            return model._default_manager.create(username="someone", ip_address="0.0.0.0",  # noqa: S104
                                                  user_agent="", path_info="/staff/login/",
                                                  **extra)
         raise AssertionError(f"no {label} to open in the admin")
