@@ -368,7 +368,8 @@ class SelfCheckText(models.Model):
 
 
 class ContentVersion(models.Model):
-    """One row whose number goes up at every publish: the key of the rendered-page cache."""
+    """One row whose number goes up whenever content a public page shows changes: the key of
+    the rendered pages (helpportal/renders.py)."""
 
     number = models.PositiveBigIntegerField(default=1)
 

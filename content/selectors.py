@@ -22,18 +22,9 @@ from .models import (
 
 FALLBACK = settings.LANGUAGE_CODE
 
-# Rendered public pages, kept until the next publish (helpportal/renders.py).
+# Rendered public pages, kept until content they show changes (helpportal/renders.py; the
+# models watched are listed in apps.py).
 PAGES = RenderedPages("content", ContentVersion)
-LOCAL_RENDERS = PAGES.local
-
-
-def content_version() -> int:
-    """The number every rendered-page cache key carries; it goes up at each publish."""
-    return PAGES.version()
-
-
-def forget_content_version() -> None:
-    PAGES.forget()
 
 
 def forget_local() -> None:

@@ -1,21 +1,21 @@
-"""Writes of the publishing workflow. Admin actions, tasks and commands all call these."""
+"""Writes of the publishing workflow. Admin actions, tasks and commands all call these.
+
+None of them makes rendered pages stale by hand: saving a watched model does (apps.py).
+"""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from .models import ContentVersion, Publishable, Revision, Status
+from .models import Publishable, Revision, Status
 
 
 def content_version_bump() -> None:
-    """Make every cached rendering stale: called whenever what visitors see changes."""
-    updated = ContentVersion.objects.filter(pk=1).update(number=F("number") + 1)
-    if not updated:
-        ContentVersion.objects.get_or_create(pk=1, defaults={"number": 2})
-    from .selectors import forget_content_version
+    """Make every rendered content page stale now, for writes that send no signals
+    (`QuerySet.update()`, `bulk_create()`, raw SQL); saves and deletes do it themselves."""
+    from .selectors import PAGES
 
-    forget_content_version()
+    PAGES.bump()
 
 
 @transaction.atomic
@@ -42,7 +42,6 @@ def text_publish(*, text: Publishable, user=None) -> Publishable:
         data=data,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    transaction.on_commit(content_version_bump)
     return text
 
 
@@ -51,7 +50,6 @@ def text_unpublish(*, text: Publishable) -> Publishable:
     text.live = None
     text.status = Status.DRAFT
     text.save(update_fields=["live", "status", "updated_at"])
-    transaction.on_commit(content_version_bump)
     return text
 
 

@@ -1,11 +1,9 @@
 """Writes: every change a staff member makes to the directory goes through here and is audited."""
 
-import threading
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from stats.services import record
@@ -19,7 +17,6 @@ from .codenames import (
 )
 from .models import (
     AuditEntry,
-    DirectoryVersion,
     MailboxMessage,
     Membership,
     Organization,
@@ -27,7 +24,6 @@ from .models import (
     Referral,
     Service,
 )
-from .selectors import forget_directory_version
 
 AUDIT_RETENTION_DAYS = 365
 SERVICE_EDITABLE_FIELDS = (
@@ -50,35 +46,6 @@ def audit_record(*, actor, action: str, organization=None, target=None, detail=N
         target_id=str(target.pk) if target is not None else "",
         detail=detail or {},
     )
-
-
-def directory_version_bump() -> None:
-    """Make every rendered directory page stale: run once a change to the directory commits."""
-    updated = DirectoryVersion.objects.filter(pk=1).update(number=F("number") + 1)
-    if not updated:
-        DirectoryVersion.objects.get_or_create(pk=1, defaults={"number": 2})
-    forget_directory_version()
-
-
-# Set when a directory row changes; the first on_commit callback after it does the bump, the
-# others of the same transaction find it done (an import saves hundreds of rows).
-_change = threading.local()
-
-
-def directory_changed(*, using=None, action="", **kwargs) -> None:
-    """Receiver of post_save, post_delete and m2m_changed for organisations, services and
-    locations (connected in apps.py), so that the portal, the admin (forms, inlines, cascading
-    deletes) and the HSDS import all bump the version without each remembering to."""
-    if action.startswith("pre_"):
-        return
-    _change.pending = True
-    transaction.on_commit(_directory_version_bump_once, using=using)
-
-
-def _directory_version_bump_once() -> None:
-    if getattr(_change, "pending", False):
-        _change.pending = False
-        directory_version_bump()
 
 
 @transaction.atomic
