@@ -1,4 +1,5 @@
-"""Writes of the publishing workflow. Admin actions, tasks and commands all call these.
+"""Writes of the publishing workflow: every change of a text's status is one of these, and
+the admin (its form and its actions), the task, the seed and the tests all call them.
 
 None of them makes rendered pages stale by hand: saving a watched model does (apps.py).
 """
@@ -16,6 +17,24 @@ def content_version_bump() -> None:
     from .selectors import PAGES
 
     PAGES.bump()
+
+
+@transaction.atomic
+def text_save(*, text: Publishable) -> Publishable:
+    """An editor's save: the draft changes, what visitors see does not. The status then says
+    which of the two they see: Published when the draft is the published version, Draft
+    when a published text has unpublished changes, else as it was (Draft, or In review)."""
+    text.save()  # sanitises the draft
+    if text.live is not None and not text.has_unpublished_changes():
+        status = Status.PUBLISHED
+    elif text.status == Status.PUBLISHED:
+        status = Status.DRAFT
+    else:
+        status = text.status
+    if status != text.status:
+        text.status = status
+        text.save(update_fields=["status", "updated_at"])
+    return text
 
 
 @transaction.atomic
