@@ -19,8 +19,8 @@ from .models import Campaign
 
 
 def campaign_get(*, slug: str, language: str) -> Campaign | None:
-    """The active campaign text in the language, else in English, else in any language."""
-    texts = {text.language: text for text in Campaign.objects.active().filter(slug=slug)}
+    """The published campaign text in the language, else in English, else in any language."""
+    texts = {text.language: text for text in Campaign.objects.published().filter(slug=slug)}
     return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(
         iter(texts.values()), None
     )

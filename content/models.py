@@ -38,6 +38,14 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(live__isnull=False)
 
 
+class StatusQuerySet(models.QuerySet):
+    """Helplines and self-check questions: rows without a draft copy, shown by status."""
+
+    def published(self):
+        """What a visitor may see: rows whose status is Published."""
+        return self.filter(status=Status.PUBLISHED)
+
+
 class Publishable(models.Model):
     """A text with a draft (its fields) and a published copy (`live`)."""
 
@@ -221,11 +229,6 @@ class Revision(models.Model):
         return f"{self.content_type.model} {self.object_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class HelplineQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
-
-
 class Helpline(models.Model):
     key = models.SlugField(_("key"), unique=True)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
@@ -241,7 +244,7 @@ class Helpline(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
 
-    objects = HelplineQuerySet.as_manager()
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         ordering = ["country", "key"]
@@ -269,11 +272,6 @@ class HelplineText(models.Model):
         return f"{self.helpline.key} [{self.language}]"
 
 
-class SelfCheckQuestionQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
-
-
 class SelfCheckQuestion(models.Model):
     key = models.SlugField(_("key"), unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -281,7 +279,7 @@ class SelfCheckQuestion(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
 
-    objects = SelfCheckQuestionQuerySet.as_manager()
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "key"]
@@ -378,7 +376,8 @@ class ContentVersion(models.Model):
 
 
 class CampaignQuerySet(models.QuerySet):
-    def active(self):
+    def published(self):
+        """What a visitor may see: campaign pages marked active."""
         return self.filter(active=True)
 
 
