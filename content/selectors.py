@@ -1,5 +1,6 @@
 """Reads for visitors: only published content, in the visitor's language or else English."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models import Prefetch
 from helpportal.renders import RenderedPages
 
 from .models import (
+    Campaign,
     ContentVersion,
     Helpline,
     Page,
@@ -19,8 +21,6 @@ from .models import (
     Step,
     StepText,
 )
-
-FALLBACK = settings.LANGUAGE_CODE
 
 # Rendered public pages, kept until content they show changes (helpportal/renders.py; the
 # models watched are listed in apps.py).
@@ -47,13 +47,19 @@ class Shown:
             raise AttributeError(name) from None
 
 
+def in_language(texts: Iterable, language: str):
+    """The one of `texts` (rows with a `language`) in the visitor's language, else the one in
+    English (settings.LANGUAGE_CODE), else None. The caller tells a stand-in by its language."""
+    by_language = {text.language: text for text in texts}
+    return by_language.get(language) or by_language.get(settings.LANGUAGE_CODE)
+
+
 def _pick(texts, language: str) -> Shown | None:
-    by_language = {text.language: text for text in texts if text.live}
-    for code, fallback in ((language, False), (FALLBACK, language != FALLBACK)):
-        text = by_language.get(code)
-        if text is not None:
-            return Shown(fields=dict(text.live), language=code, fallback=fallback)
-    return None
+    """`texts` are published ones (prefetched through `.published()`)."""
+    text = in_language(texts, language)
+    if text is None:
+        return None
+    return Shown(fields=dict(text.live), language=text.language, fallback=text.language != language)
 
 
 @dataclass
@@ -135,11 +141,17 @@ def helpline_countries() -> list[str]:
 def helpline_list(*, country: str, language: str) -> list[HelplineView]:
     views = []
     for helpline in Helpline.objects.published().filter(country=country).prefetch_related("texts"):
-        texts = {text.language: text for text in helpline.texts.all()}
-        text = texts.get(language) or texts.get(FALLBACK)
+        text = in_language(helpline.texts.all(), language)
         if text is not None:
             views.append(HelplineView(helpline=helpline, name=text.name, hours=text.hours))
     return views
+
+
+def campaign_get(*, slug: str, language: str) -> Campaign | None:
+    """The published campaign text in the language, else in English, else in any language (a
+    campaign may exist only in the language of the platform that links to it)."""
+    texts = list(Campaign.objects.published().filter(slug=slug))
+    return in_language(texts, language) or next(iter(texts), None)
 
 
 @dataclass
@@ -172,22 +184,19 @@ def selfcheck_get(*, language: str) -> SelfCheckView | None:
         .prefetch_related("texts", "options__texts", "options__pathway")
         .order_by("order", "key")
     )
-    header = {row.language: row for row in SelfCheckText.objects.all()}
-    chosen = header.get(language) or header.get(FALLBACK)
+    chosen = in_language(SelfCheckText.objects.all(), language)
     if chosen is None:
         return None
     fallback = chosen.language != language
     views = []
     for question in questions:
-        texts = {text.language: text for text in question.texts.all()}
-        text = texts.get(language) or texts.get(FALLBACK)
+        text = in_language(question.texts.all(), language)
         if text is None:
             continue
         fallback = fallback or text.language != language
         options = []
         for option in question.options.all():
-            option_texts = {t.language: t for t in option.texts.all()}
-            option_text = option_texts.get(language) or option_texts.get(FALLBACK)
+            option_text = in_language(option.texts.all(), language)
             if option_text is None:
                 continue
             options.append(
