@@ -81,10 +81,6 @@ class Publishable(models.Model):
     def has_unpublished_changes(self) -> bool:
         return self.live != self.draft_data()
 
-    def shown(self, field: str) -> str:
-        """The published value of a field, for visitors."""
-        return (self.live or {}).get(field, "")
-
 
 class Pathway(models.Model):
     key = models.SlugField(_("key"), unique=True)
