@@ -232,3 +232,46 @@ def selfcheck_route(*, selfcheck: SelfCheckView, answers: dict[str, str]) -> Sel
             pathway_key = chosen.pathway_key
         urgent = urgent or chosen.urgent
     return SelfCheckResult(pathway_key=pathway_key, urgent=urgent)
+
+
+PREVIEW_TEXTS = {"pathway": PathwayText, "step": StepText, "page": PageText}
+
+
+@dataclass
+class Preview:
+    template: str
+    context: dict
+    language: str
+
+
+def preview_get(*, kind: str, pk: int) -> Preview | None:
+    """A draft text (of `kind`: pathway, step or page) in its page as a visitor would see it
+    once published: the draft stands in for the text, the rest is what visitors see now."""
+    model = PREVIEW_TEXTS.get(kind)
+    text = model.objects.filter(pk=pk).first() if model is not None else None
+    if text is None:
+        return None
+    draft = Shown(fields=text.draft_data(), language=text.language, fallback=False)
+    context = {"preview": True, "sensitive": True}
+    if kind == "page":
+        context.update(page=text.page, text=draft)
+        return Preview("content/page.html", context, text.language)
+    if kind == "pathway":
+        view = pathway_get(key=text.pathway.key, language=text.language)
+        steps = view.steps if view else []
+        context["pathway"] = PathwayView(pathway=text.pathway, text=draft, steps=steps)
+        return Preview("content/pathway.html", context, text.language)
+    view = pathway_get(key=text.step.pathway.key, language=text.language)
+    steps = list(view.steps) if view else []
+    number = next((s.number for s in steps if s.step.pk == text.step.pk), len(steps) + 1)
+    shown = StepView(step=text.step, number=number, text=draft)
+    steps = [shown if s.step.pk == text.step.pk else s for s in steps] or [shown]
+    context.update(
+        pathway=PathwayView(
+            pathway=text.step.pathway, text=view.text if view else draft, steps=steps
+        ),
+        step=shown,
+        previous=steps[number - 2] if number > 1 and number - 2 < len(steps) else None,
+        next=steps[number] if number < len(steps) else None,
+    )
+    return Preview("content/step.html", context, text.language)
