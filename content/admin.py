@@ -21,16 +21,20 @@ from .models import (
     SelfCheckQuestion,
     SelfCheckQuestionText,
     SelfCheckText,
-    Status,
     Step,
     StepText,
 )
 
 
 class PublishableAdmin(admin.ModelAdmin):
+    """Saving keeps a draft; publishing and review are the buttons under the form (and the
+    list's actions), each a service in content/services.py. The status is read-only: it says
+    where the text is, so it is never something an editor chose that then did not happen."""
+
     preview_kind = ""
+    change_form_template = "admin/content/publishable_change_form.html"
     list_filter = ("language", "status")
-    readonly_fields = ("live_status", "published_at", "preview_link", "revisions")
+    readonly_fields = ("status", "live_status", "published_at", "preview_link", "revisions")
     actions = ("submit_for_review", "publish", "unpublish")
 
     @admin.display(description=_("visitors see"))
@@ -65,12 +69,13 @@ class PublishableAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if change and obj.status == Status.PUBLISHED and obj.live is not None:
-            obj.status = Status.DRAFT  # an edit to a published text is a new draft
-        super().save_model(request, obj, form, change)
-        if not obj.has_unpublished_changes() and obj.live is not None:
-            obj.status = Status.PUBLISHED
-            obj.save(update_fields=["status"])
+        services.text_save(text=obj)
+        if "_publish" in request.POST:
+            services.text_publish(text=obj, user=request.user)
+            messages.success(request, _("Published. Visitors see it within a minute."))
+        elif "_submit_for_review" in request.POST:
+            services.text_submit_for_review(text=obj, publish_at=obj.publish_at)
+            messages.success(request, _("Submitted for review."))
 
     @admin.action(description=_("Submit for review (published at 'publish at', if set)"))
     def submit_for_review(self, request, queryset):

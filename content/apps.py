@@ -21,3 +21,24 @@ class ContentConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(ensure_editors_group, sender=self)
+        from . import models
+        from .selectors import PAGES
+
+        # Every model a public page shows, structure and words alike (a step's minutes, a
+        # page's `sensitive` flag, a helpline, a campaign); not Revision or ContentVersion.
+        PAGES.watch(
+            models.Pathway,
+            models.PathwayText,
+            models.Step,
+            models.StepText,
+            models.Page,
+            models.PageText,
+            models.Helpline,
+            models.HelplineText,
+            models.SelfCheckQuestion,
+            models.SelfCheckQuestionText,
+            models.SelfCheckOption,
+            models.SelfCheckOptionText,
+            models.SelfCheckText,
+            models.Campaign,
+        )

@@ -6,7 +6,6 @@ visitor is kept, only a count of arrivals per campaign and language. A foreign r
 already been stripped by the privacy middleware.
 """
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -15,15 +14,7 @@ from django.views.decorators.http import require_safe
 from helpportal.http import public_page
 from stats.services import record
 
-from .models import Campaign
-
-
-def campaign_get(*, slug: str, language: str) -> Campaign | None:
-    """The active campaign text in the language, else in English, else in any language."""
-    texts = {text.language: text for text in Campaign.objects.active().filter(slug=slug)}
-    return texts.get(language) or texts.get(settings.LANGUAGE_CODE) or next(
-        iter(texts.values()), None
-    )
+from .selectors import campaign_get
 
 
 @require_safe

@@ -38,6 +38,14 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(live__isnull=False)
 
 
+class StatusQuerySet(models.QuerySet):
+    """Helplines and self-check questions: rows without a draft copy, shown by status."""
+
+    def published(self):
+        """What a visitor may see: rows whose status is Published."""
+        return self.filter(status=Status.PUBLISHED)
+
+
 class Publishable(models.Model):
     """A text with a draft (its fields) and a published copy (`live`)."""
 
@@ -72,10 +80,6 @@ class Publishable(models.Model):
 
     def has_unpublished_changes(self) -> bool:
         return self.live != self.draft_data()
-
-    def shown(self, field: str) -> str:
-        """The published value of a field, for visitors."""
-        return (self.live or {}).get(field, "")
 
 
 class Pathway(models.Model):
@@ -221,11 +225,6 @@ class Revision(models.Model):
         return f"{self.content_type.model} {self.object_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class HelplineQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
-
-
 class Helpline(models.Model):
     key = models.SlugField(_("key"), unique=True)
     country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
@@ -241,7 +240,7 @@ class Helpline(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
 
-    objects = HelplineQuerySet.as_manager()
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         ordering = ["country", "key"]
@@ -269,11 +268,6 @@ class HelplineText(models.Model):
         return f"{self.helpline.key} [{self.language}]"
 
 
-class SelfCheckQuestionQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=Status.PUBLISHED)
-
-
 class SelfCheckQuestion(models.Model):
     key = models.SlugField(_("key"), unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -281,7 +275,7 @@ class SelfCheckQuestion(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
 
-    objects = SelfCheckQuestionQuerySet.as_manager()
+    objects = StatusQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "key"]
@@ -368,7 +362,8 @@ class SelfCheckText(models.Model):
 
 
 class ContentVersion(models.Model):
-    """One row whose number goes up at every publish: the key of the rendered-page cache."""
+    """One row whose number goes up whenever content a public page shows changes: the key of
+    the rendered pages (helpportal/renders.py)."""
 
     number = models.PositiveBigIntegerField(default=1)
 
@@ -377,7 +372,8 @@ class ContentVersion(models.Model):
 
 
 class CampaignQuerySet(models.QuerySet):
-    def active(self):
+    def published(self):
+        """What a visitor may see: campaign pages marked active."""
         return self.filter(active=True)
 
 

@@ -1,5 +1,6 @@
 """Reads for visitors: only published content, in the visitor's language or else English."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db.models import Prefetch
 from helpportal.renders import RenderedPages
 
 from .models import (
+    Campaign,
     ContentVersion,
     Helpline,
     Page,
@@ -20,20 +22,9 @@ from .models import (
     StepText,
 )
 
-FALLBACK = settings.LANGUAGE_CODE
-
-# Rendered public pages, kept until the next publish (helpportal/renders.py).
+# Rendered public pages, kept until content they show changes (helpportal/renders.py; the
+# models watched are listed in apps.py).
 PAGES = RenderedPages("content", ContentVersion)
-LOCAL_RENDERS = PAGES.local
-
-
-def content_version() -> int:
-    """The number every rendered-page cache key carries; it goes up at each publish."""
-    return PAGES.version()
-
-
-def forget_content_version() -> None:
-    PAGES.forget()
 
 
 def forget_local() -> None:
@@ -56,13 +47,19 @@ class Shown:
             raise AttributeError(name) from None
 
 
+def in_language(texts: Iterable, language: str):
+    """The one of `texts` (rows with a `language`) in the visitor's language, else the one in
+    English (settings.LANGUAGE_CODE), else None. The caller tells a stand-in by its language."""
+    by_language = {text.language: text for text in texts}
+    return by_language.get(language) or by_language.get(settings.LANGUAGE_CODE)
+
+
 def _pick(texts, language: str) -> Shown | None:
-    by_language = {text.language: text for text in texts if text.live}
-    for code, fallback in ((language, False), (FALLBACK, language != FALLBACK)):
-        text = by_language.get(code)
-        if text is not None:
-            return Shown(fields=dict(text.live), language=code, fallback=fallback)
-    return None
+    """`texts` are published ones (prefetched through `.published()`)."""
+    text = in_language(texts, language)
+    if text is None:
+        return None
+    return Shown(fields=dict(text.live), language=text.language, fallback=text.language != language)
 
 
 @dataclass
@@ -144,11 +141,17 @@ def helpline_countries() -> list[str]:
 def helpline_list(*, country: str, language: str) -> list[HelplineView]:
     views = []
     for helpline in Helpline.objects.published().filter(country=country).prefetch_related("texts"):
-        texts = {text.language: text for text in helpline.texts.all()}
-        text = texts.get(language) or texts.get(FALLBACK)
+        text = in_language(helpline.texts.all(), language)
         if text is not None:
             views.append(HelplineView(helpline=helpline, name=text.name, hours=text.hours))
     return views
+
+
+def campaign_get(*, slug: str, language: str) -> Campaign | None:
+    """The published campaign text in the language, else in English, else in any language (a
+    campaign may exist only in the language of the platform that links to it)."""
+    texts = list(Campaign.objects.published().filter(slug=slug))
+    return in_language(texts, language) or next(iter(texts), None)
 
 
 @dataclass
@@ -181,22 +184,19 @@ def selfcheck_get(*, language: str) -> SelfCheckView | None:
         .prefetch_related("texts", "options__texts", "options__pathway")
         .order_by("order", "key")
     )
-    header = {row.language: row for row in SelfCheckText.objects.all()}
-    chosen = header.get(language) or header.get(FALLBACK)
+    chosen = in_language(SelfCheckText.objects.all(), language)
     if chosen is None:
         return None
     fallback = chosen.language != language
     views = []
     for question in questions:
-        texts = {text.language: text for text in question.texts.all()}
-        text = texts.get(language) or texts.get(FALLBACK)
+        text = in_language(question.texts.all(), language)
         if text is None:
             continue
         fallback = fallback or text.language != language
         options = []
         for option in question.options.all():
-            option_texts = {t.language: t for t in option.texts.all()}
-            option_text = option_texts.get(language) or option_texts.get(FALLBACK)
+            option_text = in_language(option.texts.all(), language)
             if option_text is None:
                 continue
             options.append(
@@ -232,3 +232,46 @@ def selfcheck_route(*, selfcheck: SelfCheckView, answers: dict[str, str]) -> Sel
             pathway_key = chosen.pathway_key
         urgent = urgent or chosen.urgent
     return SelfCheckResult(pathway_key=pathway_key, urgent=urgent)
+
+
+PREVIEW_TEXTS = {"pathway": PathwayText, "step": StepText, "page": PageText}
+
+
+@dataclass
+class Preview:
+    template: str
+    context: dict
+    language: str
+
+
+def preview_get(*, kind: str, pk: int) -> Preview | None:
+    """A draft text (of `kind`: pathway, step or page) in its page as a visitor would see it
+    once published: the draft stands in for the text, the rest is what visitors see now."""
+    model = PREVIEW_TEXTS.get(kind)
+    text = model.objects.filter(pk=pk).first() if model is not None else None
+    if text is None:
+        return None
+    draft = Shown(fields=text.draft_data(), language=text.language, fallback=False)
+    context = {"preview": True, "sensitive": True}
+    if kind == "page":
+        context.update(page=text.page, text=draft)
+        return Preview("content/page.html", context, text.language)
+    if kind == "pathway":
+        view = pathway_get(key=text.pathway.key, language=text.language)
+        steps = view.steps if view else []
+        context["pathway"] = PathwayView(pathway=text.pathway, text=draft, steps=steps)
+        return Preview("content/pathway.html", context, text.language)
+    view = pathway_get(key=text.step.pathway.key, language=text.language)
+    steps = list(view.steps) if view else []
+    number = next((s.number for s in steps if s.step.pk == text.step.pk), len(steps) + 1)
+    shown = StepView(step=text.step, number=number, text=draft)
+    steps = [shown if s.step.pk == text.step.pk else s for s in steps] or [shown]
+    context.update(
+        pathway=PathwayView(
+            pathway=text.step.pathway, text=view.text if view else draft, steps=steps
+        ),
+        step=shown,
+        previous=steps[number - 2] if number > 1 and number - 2 < len(steps) else None,
+        next=steps[number] if number < len(steps) else None,
+    )
+    return Preview("content/step.html", context, text.language)

@@ -1,21 +1,40 @@
-"""Writes of the publishing workflow. Admin actions, tasks and commands all call these."""
+"""Writes of the publishing workflow: every change of a text's status is one of these, and
+the admin (its form and its actions), the task, the seed and the tests all call them.
+
+None of them makes rendered pages stale by hand: saving a watched model does (apps.py).
+"""
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from .models import ContentVersion, Publishable, Revision, Status
+from .models import Publishable, Revision, Status
 
 
 def content_version_bump() -> None:
-    """Make every cached rendering stale: called whenever what visitors see changes."""
-    updated = ContentVersion.objects.filter(pk=1).update(number=F("number") + 1)
-    if not updated:
-        ContentVersion.objects.get_or_create(pk=1, defaults={"number": 2})
-    from .selectors import forget_content_version
+    """Make every rendered content page stale now, for writes that send no signals
+    (`QuerySet.update()`, `bulk_create()`, raw SQL); saves and deletes do it themselves."""
+    from .selectors import PAGES
 
-    forget_content_version()
+    PAGES.bump()
+
+
+@transaction.atomic
+def text_save(*, text: Publishable) -> Publishable:
+    """An editor's save: the draft changes, what visitors see does not. The status then says
+    which of the two they see: Published when the draft is the published version, Draft
+    when a published text has unpublished changes, else as it was (Draft, or In review)."""
+    text.save()  # sanitises the draft
+    if text.live is not None and not text.has_unpublished_changes():
+        status = Status.PUBLISHED
+    elif text.status == Status.PUBLISHED:
+        status = Status.DRAFT
+    else:
+        status = text.status
+    if status != text.status:
+        text.status = status
+        text.save(update_fields=["status", "updated_at"])
+    return text
 
 
 @transaction.atomic
@@ -42,7 +61,6 @@ def text_publish(*, text: Publishable, user=None) -> Publishable:
         data=data,
         created_by=user if user is not None and user.is_authenticated else None,
     )
-    transaction.on_commit(content_version_bump)
     return text
 
 
@@ -51,7 +69,6 @@ def text_unpublish(*, text: Publishable) -> Publishable:
     text.live = None
     text.status = Status.DRAFT
     text.save(update_fields=["live", "status", "updated_at"])
-    transaction.on_commit(content_version_bump)
     return text
 
 

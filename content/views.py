@@ -3,7 +3,7 @@
 import segno
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_protect
@@ -17,7 +17,6 @@ from stats.services import record
 from . import selectors
 from .countries import country_name
 from .forms import CountryForm, SelfCheckForm
-from .models import PageText, PathwayText, StepText
 
 
 def render_public(request, template: str, context_builder) -> object:
@@ -188,42 +187,12 @@ def self_check(request):
     )
 
 
-PREVIEW_MODELS = {"pathway": PathwayText, "step": StepText, "page": PageText}
-
-
 @role_required(roles.may_preview_content)
 @require_safe
 def preview(request, kind, pk):
     """A draft exactly as a visitor would see it. Staff only; never cached (no-store)."""
-    model = PREVIEW_MODELS.get(kind)
-    if model is None:
+    found = selectors.preview_get(kind=kind, pk=pk)
+    if found is None:
         raise Http404
-    text = get_object_or_404(model, pk=pk)
-    draft = selectors.Shown(fields=text.draft_data(), language=text.language, fallback=False)
-    context = {"preview": True, "sensitive": True}
-    if kind == "page":
-        context.update(page=text.page, text=draft)
-        template = "content/page.html"
-    elif kind == "pathway":
-        view = selectors.pathway_get(key=text.pathway.key, language=text.language)
-        steps = view.steps if view else []
-        context["pathway"] = selectors.PathwayView(pathway=text.pathway, text=draft, steps=steps)
-        template = "content/pathway.html"
-    else:
-        view = selectors.pathway_get(key=text.step.pathway.key, language=text.language)
-        steps = list(view.steps) if view else []
-        number = next((s.number for s in steps if s.step.pk == text.step.pk), len(steps) + 1)
-        shown = selectors.StepView(step=text.step, number=number, text=draft)
-        steps = [shown if s.step.pk == text.step.pk else s for s in steps] or [shown]
-        pathway_text = view.text if view else draft
-        context.update(
-            pathway=selectors.PathwayView(
-                pathway=text.step.pathway, text=pathway_text, steps=steps
-            ),
-            step=shown,
-            previous=steps[number - 2] if number > 1 and number - 2 < len(steps) else None,
-            next=steps[number] if number < len(steps) else None,
-        )
-        template = "content/step.html"
-    with translation.override(text.language):
-        return render(request, template, context)
+    with translation.override(found.language):
+        return render(request, found.template, found.context)

@@ -136,7 +136,7 @@ def directory_languages() -> list[str]:
 
 
 # The directory's rendered pages, kept like content's (helpportal/renders.py) until an
-# organisation, service or location changes (see directory/services.py).
+# organisation, service or location changes (watched in apps.py).
 DIRECTORY_PAGES = RenderedPages("directory", DirectoryVersion)
 DIRECTORY_RENDERS = DIRECTORY_PAGES.local
 
@@ -144,10 +144,6 @@ DIRECTORY_RENDERS = DIRECTORY_PAGES.local
 def directory_version() -> int:
     """The number every rendered directory page's cache key carries."""
     return DIRECTORY_PAGES.version()
-
-
-def forget_directory_version() -> None:
-    DIRECTORY_PAGES.forget()
 
 
 def forget_directory_local() -> None:

@@ -68,7 +68,7 @@ print(json.dumps({
     "quick_exit": settings.QUICK_EXIT_URL,
     "csrf_cookie": settings.CSRF_COOKIE_NAME,
     "demo_service": DEMO_SERVICE,
-    "campaigns": sorted(set(Campaign.objects.active().values_list("slug", flat=True))),
+    "campaigns": sorted(set(Campaign.objects.published().values_list("slug", flat=True))),
 }))
 """
 

@@ -1,5 +1,8 @@
+from types import SimpleNamespace
+
 import pytest
 
+from content.selectors import in_language
 from tests.content.factories import make_pathway
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +42,10 @@ def test_an_unknown_pathway_or_step_is_the_translated_404(client, path):
     fi = client.get(path.replace("/en/", "/fi/"))
     assert fi.status_code == 404
     assert "Sivua ei löytynyt" in fi.content.decode()
+
+
+def test_one_rule_picks_the_visitors_language_else_english_else_nothing():
+    en, fi = SimpleNamespace(language="en"), SimpleNamespace(language="fi")
+    assert in_language([en, fi], "fi") is fi
+    assert in_language([en], "sv") is en
+    assert in_language([fi], "sv") is None

@@ -121,3 +121,22 @@ def test_preview_shows_the_draft_not_the_published_text(client):
     assert "Draft title only" in html
     assert "Preview of a draft" in html
     assert "Draft title only" not in client.get("/en/pathways/test-pathway/1/").content.decode()
+
+
+def test_preview_shows_pathway_and_page_drafts_and_nothing_for_an_unknown_kind(client):
+    from content.models import PageText, PathwayText
+
+    make_pathway()
+    pathway_text = PathwayText.objects.get(pathway__key="test-pathway", language="en")
+    pathway_text.title = "Draft pathway title"
+    pathway_text.save()
+    page_text = PageText.objects.get(page__key="about", language="en")
+    page_text.title = "Draft page title"
+    page_text.save()
+    sign_in(client, make_staff())
+    pathway_html = client.get(f"/staff/preview/pathway/{pathway_text.pk}/").content.decode()
+    assert "Draft pathway title" in pathway_html
+    assert "Step 1 en" in pathway_html  # the published steps around the draft
+    assert "Draft page title" in client.get(f"/staff/preview/page/{page_text.pk}/").content.decode()
+    assert client.get(f"/staff/preview/revision/{page_text.pk}/").status_code == 404
+    assert client.get("/staff/preview/page/999999/").status_code == 404
