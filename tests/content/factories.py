@@ -32,11 +32,19 @@ def make_pathway(key="test-pathway", *, steps=2, languages=("en",), publish=True
     return pathway
 
 
-def make_staff(username="editor", *, superuser=False):
+def make_staff(username="editor", *, superuser=False, editor=True):
+    """A staff member; by default an editor (the Editors group), as content's staff are."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import EDITORS_GROUP
+
     user_model = get_user_model()
-    return user_model.objects.create_user(
+    user = user_model.objects.create_user(
         username=username,
         password="a long enough password 123",
         is_staff=True,
         is_superuser=superuser,
     )
+    if editor:
+        user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user

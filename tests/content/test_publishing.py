@@ -97,7 +97,7 @@ def test_the_scheduling_task_runs_through_celery(client):
     assert publish_scheduled.delay().get() == 2
 
 
-def test_preview_is_for_staff_only_and_never_cached(client):
+def test_preview_is_for_editors_only_and_never_cached(client):
     make_pathway(publish=False)
     text = step_text()
     url = f"/staff/preview/step/{text.pk}/"
@@ -109,6 +109,17 @@ def test_preview_is_for_staff_only_and_never_cached(client):
     assert response.status_code == 200
     assert "Step 1 en" in response.content.decode()
     assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_a_clinician_finds_no_preview_of_a_draft(client):
+    from tests.referrals.factories import make_member, make_organization
+
+    make_pathway(publish=False)
+    clinician = make_member(make_organization())
+    sign_in(client, clinician)
+    assert client.get(f"/staff/preview/step/{step_text().pk}/").status_code == 404
+    sign_in(client, make_staff("plain-staff", editor=False))
+    assert client.get(f"/staff/preview/step/{step_text().pk}/").status_code == 404
 
 
 def test_preview_shows_the_draft_not_the_published_text(client):

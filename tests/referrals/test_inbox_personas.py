@@ -132,10 +132,24 @@ def test_both_clinicians_of_a_can_read_reply_and_move_a_referral(client, world, 
     assert referral.closed_on is not None
 
 
-def test_the_manager_and_an_administrator_can_read_it_too(client, world):
-    for user in (world["aino"], make_user("admin", superuser=True)):
-        login_verified(client, user)
-        assert MESSAGE in client.get(detail_url(world["referral_a"])).content.decode()
+def test_the_manager_can_read_it_too(client, world):
+    login_verified(client, world["aino"])
+    assert MESSAGE in client.get(detail_url(world["referral_a"])).content.decode()
+
+
+def test_an_administrator_who_is_no_member_reads_no_referral_and_no_inbox(client, world):
+    """The form promises the visitor that nobody but the service's clinicians, not the people
+    who run this site, can read what they write."""
+    login_verified(client, make_user("admin", superuser=True))
+    referral = world["referral_a"]
+    inbox = f"/staff/portal/organisations/{referral.service.organization_id}/referrals/"
+    for url in (detail_url(referral), inbox):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert MESSAGE not in response.content.decode()
+    assert client.post(state_url(referral), {"state": "closed"}).status_code == 404
+    referral.refresh_from_db()
+    assert referral.state != Referral.State.CLOSED
 
 
 def test_a_referral_moves_through_every_state(client, world):

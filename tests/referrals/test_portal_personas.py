@@ -121,10 +121,19 @@ def test_bad_codes_get_a_clear_message_and_nothing_changes(client, world, field,
     assert not AuditEntry.objects.filter(action="service.update").exists()
 
 
-def test_an_administrator_sees_every_organisation(client, world):
+def test_an_administrator_who_is_no_member_has_no_portal(client, world):
     login_verified(client, make_user("admin", superuser=True))
+    assert client.get("/staff/portal/").status_code == 404
+    assert client.get(edit_url(world["service_a"])).status_code == 404
+
+
+def test_an_administrator_who_is_a_member_sees_only_that_organisation(client, world):
+    admin = make_user("admin", superuser=True)
+    Membership.objects.create(user=admin, organization=world["org_b"])
+    login_verified(client, admin)
     html = client.get("/staff/portal/").content.decode()
-    assert "Service of A" in html and "Service of B" in html
+    assert "Service of B" in html
+    assert "Service of A" not in html
 
 
 def test_the_portal_is_never_cached(client, world):
