@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
+
 from . import services
 from .models import (
     Campaign,
@@ -26,7 +28,27 @@ from .models import (
 )
 
 
-class PublishableAdmin(admin.ModelAdmin):
+class EditorsOnly:
+    """Content in the admin is for whom accounts.roles.may_edit_content says (editors and
+    administrators); a ModelAdmin may narrow it further (revisions cannot be added)."""
+
+    def has_module_permission(self, request):
+        return roles.may_edit_content(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_edit_content(request.user)
+
+    def has_add_permission(self, request, *args):
+        return roles.may_edit_content(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.may_edit_content(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.may_edit_content(request.user)
+
+
+class PublishableAdmin(EditorsOnly, admin.ModelAdmin):
     """Saving keeps a draft; publishing and review are the buttons under the form (and the
     list's actions), each a service in content/services.py. The status is read-only: it says
     where the text is, so it is never something an editor chose that then did not happen."""
@@ -119,7 +141,7 @@ class PageTextAdmin(PublishableAdmin):
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin):
+class RevisionAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("__str__", "content_type", "object_id", "created_at", "created_by")
     list_filter = ("content_type",)
     readonly_fields = ("content_type", "object_id", "data", "created_at", "created_by")
@@ -135,68 +157,68 @@ class RevisionAdmin(admin.ModelAdmin):
         messages.success(request, _("Reverted and published."))
 
 
-class StepInline(admin.TabularInline):
+class StepInline(EditorsOnly, admin.TabularInline):
     model = Step
     extra = 0
 
 
 @admin.register(Pathway)
-class PathwayAdmin(admin.ModelAdmin):
+class PathwayAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("key", "audience", "order")
     inlines = [StepInline]
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("key", "sensitive")
 
 
-class HelplineTextInline(admin.TabularInline):
+class HelplineTextInline(EditorsOnly, admin.TabularInline):
     model = HelplineText
     extra = 0
 
 
 @admin.register(Helpline)
-class HelplineAdmin(admin.ModelAdmin):
+class HelplineAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("key", "country", "phone", "demo", "status", "last_verified")
     list_filter = ("country", "demo", "status")
     inlines = [HelplineTextInline]
 
 
-class QuestionTextInline(admin.TabularInline):
+class QuestionTextInline(EditorsOnly, admin.TabularInline):
     model = SelfCheckQuestionText
     extra = 0
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(EditorsOnly, admin.TabularInline):
     model = SelfCheckOption
     extra = 0
 
 
 @admin.register(SelfCheckQuestion)
-class SelfCheckQuestionAdmin(admin.ModelAdmin):
+class SelfCheckQuestionAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("key", "order", "status")
     inlines = [QuestionTextInline, OptionInline]
 
 
-class OptionTextInline(admin.TabularInline):
+class OptionTextInline(EditorsOnly, admin.TabularInline):
     model = SelfCheckOptionText
     extra = 0
 
 
 @admin.register(SelfCheckOption)
-class SelfCheckOptionAdmin(admin.ModelAdmin):
+class SelfCheckOptionAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("__str__", "pathway", "urgent")
     inlines = [OptionTextInline]
 
 
 @admin.register(SelfCheckText)
-class SelfCheckTextAdmin(admin.ModelAdmin):
+class SelfCheckTextAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ("language", "title")
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(EditorsOnly, admin.ModelAdmin):
     """Deterrence landing pages (docs/platforms.md); the message is sanitised on save."""
 
     list_display = ("slug", "language", "name", "title", "active", "address")

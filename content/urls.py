@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import landing, views
+from . import views, views_landing
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,5 +15,5 @@ urlpatterns = [
     path("privacy/", views.page, {"key": "privacy"}, name="privacy"),
     path("confidentiality/", views.page, {"key": "confidentiality"}, name="confidentiality"),
     path("browsing-privately/", views.page, {"key": "browsing-privately"}, name="browsing"),
-    path("go/<slug:campaign>/", landing.landing, name="landing"),
+    path("go/<slug:campaign>/", views_landing.landing, name="landing"),
 ]

@@ -10,14 +10,16 @@ from accounts.models import Membership
 from .models import Location, Organization, Service
 
 
-class DirectoryAdmin(AuditedAdmin):
+class AdministratorsOnly:
+    """The directory in the admin is the administrators' (accounts.roles)."""
+
     def has_module_permission(self, request):
         return roles.may_manage_directory(request.user)
 
     def has_view_permission(self, request, obj=None):
         return roles.may_manage_directory(request.user)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, *args):
         return roles.may_manage_directory(request.user)
 
     def has_change_permission(self, request, obj=None):
@@ -27,21 +29,21 @@ class DirectoryAdmin(AuditedAdmin):
         return roles.may_manage_directory(request.user)
 
 
-class ServiceInline(admin.TabularInline):
+class ServiceInline(AdministratorsOnly, admin.TabularInline):
     model = Service
     extra = 0
     fields = ("name", "status", "intake", "waitlist_weeks", "published")
     show_change_link = True
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(AdministratorsOnly, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
 
 
 @admin.register(Organization)
-class OrganizationAdmin(DirectoryAdmin):
+class OrganizationAdmin(AdministratorsOnly, AuditedAdmin):
     list_display = ("name", "country", "demo")
     list_filter = ("country", "demo")
     search_fields = ("name",)
@@ -52,12 +54,12 @@ class OrganizationAdmin(DirectoryAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(DirectoryAdmin):
+class ServiceAdmin(AdministratorsOnly, AuditedAdmin):
     list_display = ("name", "organization", "status", "intake", "waitlist_weeks", "published")
     list_filter = ("status", "intake", "cost", "published")
     search_fields = ("name", "organization__name")
 
 
 @admin.register(Location)
-class LocationAdmin(DirectoryAdmin):
+class LocationAdmin(AdministratorsOnly, AuditedAdmin):
     list_display = ("__str__", "organization", "kind", "city", "country")

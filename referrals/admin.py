@@ -1,45 +1,16 @@
 """Deliveries in the admin: administrators see and retry them, never a referral's words."""
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import roles
-from accounts.services import audit_record
 
-from .delivery import queue
 from .models import Outbox
+from .services import outbox_retry
 
 # Referrals and mailbox messages are deliberately not registered: their words are for the
 # clinicians of the service's organisation, in the portal, where each reading is audited.
-
-
-def outbox_retry(*, actor, deliveries) -> int:
-    """Give failed deliveries a fresh set of attempts and queue them after commit. Returns how
-    many were failed (others are left alone)."""
-    with transaction.atomic():
-        failed = list(
-            Outbox.objects.select_for_update()
-            .select_related("referral__service__organization")
-            .filter(pk__in=[delivery.pk for delivery in deliveries], state=Outbox.State.FAILED)
-        )
-        for delivery in failed:
-            delivery.state = Outbox.State.PENDING
-            delivery.attempts = 0
-            delivery.next_attempt_at = timezone.now()
-            delivery.last_error = ""
-            delivery.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
-            audit_record(
-                actor=actor,
-                action="admin.outbox.retry",
-                organization=delivery.referral.service.organization,
-                target=delivery,
-                detail={"channel": delivery.channel},
-            )
-            transaction.on_commit(lambda pk=str(delivery.pk): queue(pk))
-    return len(failed)
 
 
 @admin.register(Outbox)

@@ -216,14 +216,3 @@ def outbox_sweep(*, now=None) -> list[str]:
             delivery.next_attempt_at = now
         Outbox.objects.bulk_update(overdue, ["next_attempt_at"])
     return [str(delivery.pk) for delivery in overdue]
-
-
-def queue(delivery_id: str) -> None:
-    """Queue a delivery task. If the broker is down the row stays pending and the sweeper
-    queues it later; a visitor's request never fails because of it."""
-    from .tasks import deliver
-
-    try:
-        deliver.delay(delivery_id)
-    except Exception:  # noqa: BLE001
-        logger.warning("could not queue delivery %s now; the sweeper will", delivery_id)

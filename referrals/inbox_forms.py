@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import Referral
+from .models import Referral
 
 
 class InboxFilterForm(forms.Form):

@@ -7,7 +7,8 @@ from django.http import Http404
 
 from accounts import roles
 from directory.selectors import organization_get_for_user
-from referrals.models import MailboxMessage, Referral
+
+from .models import MailboxMessage, Referral
 
 
 def referrals_for_user(user) -> QuerySet[Referral]:

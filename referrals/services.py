@@ -1,15 +1,12 @@
 """Writes about referrals: creation, the mailbox, states, retention. Each staff action is
 audited (accounts.services.audit_record)."""
 
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
 from directory.models import Service
-from referrals.models import MailboxMessage, Outbox, Referral
 from stats.services import record
 
 from . import crypto
@@ -19,6 +16,8 @@ from .codenames import (
     codename_normalise,
     contains_codename,
 )
+from .models import MailboxMessage, Outbox, Referral
+from .tasks import delivery_queue
 
 # ---------------------------------------------------------------------------------------------
 # Referrals: creation, mailbox, states, retention.
@@ -42,7 +41,6 @@ def referral_create(*, service: Service, message: str, contact: str = "",
 
     Returns the referral and its codename, which exists nowhere else from now on.
     """
-    from .delivery import queue
 
     with transaction.atomic():
         service = Service.objects.select_for_update().select_related("organization").get(
@@ -61,7 +59,7 @@ def referral_create(*, service: Service, message: str, contact: str = "",
         deliveries = [Outbox.objects.create(referral=referral, channel=channel)
                       for channel in referral_channels_for(service)]
         for delivery in deliveries:
-            transaction.on_commit(lambda pk=delivery.pk: queue(str(pk)))
+            transaction.on_commit(lambda pk=delivery.pk: delivery_queue(str(pk)))
     return referral, codename
 
 
@@ -140,24 +138,27 @@ def referral_reply(*, actor, referral: Referral, body: str) -> MailboxMessage:
     return message
 
 
-def referrals_due_for_purge(*, today=None):
-    """Closed referrals older than the retention period after closing, and any referral with
-    no activity for REFERRAL_MAX_AGE_DAYS, whatever its state."""
-    from django.db.models import Q
-
-    today = today or timezone.localdate()
-    closed_before = today - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
-    idle_before = today - timedelta(days=settings.REFERRAL_MAX_AGE_DAYS)
-    return Referral.objects.filter(
-        Q(state=Referral.State.CLOSED, closed_on__lt=closed_before)
-        | Q(last_activity_on__lt=idle_before)
-    )
-
-
-def referrals_purge(*, today=None, dry_run: bool = False) -> int:
-    due = referrals_due_for_purge(today=today)
-    count = due.count()
-    if not dry_run and count:
-        with transaction.atomic():
-            due.delete()
-    return count
+def outbox_retry(*, actor, deliveries) -> int:
+    """Give failed deliveries a fresh set of attempts and queue them after commit. Returns how
+    many were failed (others are left alone)."""
+    with transaction.atomic():
+        failed = list(
+            Outbox.objects.select_for_update()
+            .select_related("referral__service__organization")
+            .filter(pk__in=[delivery.pk for delivery in deliveries], state=Outbox.State.FAILED)
+        )
+        for delivery in failed:
+            delivery.state = Outbox.State.PENDING
+            delivery.attempts = 0
+            delivery.next_attempt_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
+            audit_record(
+                actor=actor,
+                action="admin.outbox.retry",
+                organization=delivery.referral.service.organization,
+                target=delivery,
+                detail={"channel": delivery.channel},
+            )
+            transaction.on_commit(lambda pk=str(delivery.pk): delivery_queue(pk))
+    return len(failed)

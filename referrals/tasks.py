@@ -1,8 +1,11 @@
+import logging
+
 from celery import shared_task
 
-from referrals.services import referrals_purge
+from .delivery import delivery_attempt, outbox_sweep
+from .retention import referrals_purge
 
-from .delivery import delivery_attempt, outbox_sweep, queue
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None,
@@ -20,7 +23,7 @@ def sweep_outbox() -> int:
     """Queue again every pending delivery whose task was lost (run every 30 s by beat)."""
     ids = outbox_sweep()
     for delivery_id in ids:
-        queue(delivery_id)
+        delivery_queue(delivery_id)
     return len(ids)
 
 
@@ -28,3 +31,12 @@ def sweep_outbox() -> int:
 def purge_referrals() -> int:
     """Delete referrals past retention (run daily by beat); see `manage.py purge_referrals`."""
     return referrals_purge()
+
+
+def delivery_queue(delivery_id: str) -> None:
+    """Queue a delivery task. If the broker is down the row stays pending and the sweeper
+    queues it later; a visitor's request never fails because of it."""
+    try:
+        deliver.delay(delivery_id)
+    except Exception:  # noqa: BLE001
+        logger.warning("could not queue delivery %s now; the sweeper will", delivery_id)

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import portal_member_required
 from directory import vocabulary
 from directory.selectors import organization_get_for_user
-from referrals.models import Referral
 
 from . import crypto, selectors, services
 from .inbox_forms import InboxFilterForm, ReplyForm, StateForm
+from .models import Referral
 
 PER_PAGE = 50
 

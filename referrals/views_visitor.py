@@ -20,11 +20,11 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 
 from directory.selectors import directory_service_get
-from referrals.models import MailboxMessage, Referral
 from stats.services import record
 
 from . import crypto, limits, services
 from .codenames import codename_normalise
+from .models import MailboxMessage, Referral
 from .visitor_forms import CodenameForm, FollowUpForm, ReferralForm
 
 # A form may be sent once. Its one-time token is signed (so it cannot be made up) and, once

@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from directory.models import Organization, Service
 from referrals import crypto
-from referrals.admin import outbox_retry
 from referrals.delivery import delivery_attempt, outbox_sweep
 from referrals.models import Outbox, Referral
-from referrals.services import ReferralRefused, referral_create
+from referrals.services import ReferralRefused, outbox_retry, referral_create
 from tests.referrals.factories import make_organization, make_service, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

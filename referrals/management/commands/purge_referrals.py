@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from referrals.models import MailboxMessage, Outbox
-from referrals.services import referrals_due_for_purge, referrals_purge
+from referrals.retention import referrals_due_for_purge, referrals_purge
 
 
 class Command(BaseCommand):
