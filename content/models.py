@@ -14,16 +14,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpportal.vocabulary import Audience
+
 from .sanitize import sanitize_html
 
 LANGUAGE_CHOICES = settings.LANGUAGES
-
-
-class Audience(models.TextChoices):
-    SELF = "self", _("Worried about myself")
-    SOMEONE_ELSE = "someone-else", _("Worried about someone else")
-    PARENTS = "parents", _("Parents and carers")
-    YOUNG_PEOPLE = "young-people", _("Young people")
 
 
 class Status(models.TextChoices):

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import roles
 from accounts.decorators import role_required
-from helpportal.http import public_page
+from helpportal.cache_headers import public_page
+from helpportal.vocabulary import country_name
 from stats.services import record
 
 from . import selectors
-from .countries import country_name
 from .forms import CountryForm, SelfCheckForm
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import translation
 
 from accounts.services import audit_record
+from helpportal.vocabulary import OLD_AUDIENCE_SPELLINGS
 
 from . import vocabulary
 from .models import Location, Organization, Service
@@ -408,13 +409,16 @@ def _attributes(record: _Record, entity: str) -> dict[str, list[str]]:
         if not isinstance(code, str) or ":" not in code:
             raise record.error(where, f"{code!r} is not a code of the form facet:value")
         facet, _sep, value = code.partition(":")
+        if facet == "audience":  # an export made before the site had one vocabulary
+            value = OLD_AUDIENCE_SPELLINGS.get(value, value)
         if facet not in FACETS:
             raise record.error(where, f"unknown facet {facet!r} (known: {', '.join(FACETS)})")
         if FACETS[facet][0] != entity:
             raise record.error(where, f"{facet!r} is for {FACETS[facet][0]}s, not {entity}s")
         if not _facet_accepts(facet, value):
             raise record.error(where, f"{value!r} is not a valid value for {facet!r}")
-        if item.get("value") is not None and str(item["value"]) != value:
+        spelled = code[len(facet) + 1:]  # as written, before an old audience was renamed
+        if item.get("value") is not None and str(item["value"]) not in (value, spelled):
             raise record.error(f"attributes[{index}].value",
                                f"{item['value']!r} contradicts the term code {code!r}")
         if value not in found[facet]:

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from helpportal.http import public_page
+from helpportal.cache_headers import public_page
 from stats.services import record
 
 from . import selectors, vocabulary

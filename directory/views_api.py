@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from helpportal.http import public_page
+from helpportal.cache_headers import public_page
 
 from .hsds import HSDS_VERSION, organization_to_hsds, service_to_hsds
 from .models import Location, Organization, Service

@@ -1,12 +1,13 @@
 """Code lists the directory accepts: ISO 639-1 languages, ISO 3166 countries and regions,
-and the HSDS-style vocabularies for delivery modes, audiences and referral channels."""
+and the HSDS-style vocabularies for delivery modes and audiences. Names of countries and
+languages come from helpportal/vocabulary.py, shared with content and statistics."""
 
 from functools import lru_cache
 
 import pycountry
-from babel import Locale, UnknownLocaleError
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from helpportal.vocabulary import Audience, country_name, language_name  # noqa: F401
 
 DELIVERY_MODES = {
     "online": _("Online (chat or messages)"),
@@ -14,18 +15,8 @@ DELIVERY_MODES = {
     "video": _("Video"),
     "in_person": _("In person"),
 }
-AUDIENCES = {
-    "self": _("People worried about themselves"),
-    "someone-else": _("People worried about someone else"),
-    "parent": _("Parents and carers"),
-    "young-person": _("Young people"),
-}
-CHANNELS = {
-    "email": _("A content-free email notice"),
-    "webhook": _("A signed webhook"),
-}
-
-
+# Who a service is for: the one audience vocabulary of the site (helpportal/vocabulary.py).
+AUDIENCES = dict(Audience.choices)
 @lru_cache(maxsize=1)
 def language_codes() -> frozenset[str]:
     return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
@@ -50,20 +41,9 @@ def is_area(code: str) -> bool:
     return code in country_codes() or code in region_codes()
 
 
-def _locale() -> Locale:
-    try:
-        return Locale.parse(get_language() or "en")
-    except (UnknownLocaleError, ValueError):
-        return Locale("en")
-
-
-def language_name(code: str) -> str:
-    return _locale().languages.get(code, code)
-
-
 def area_name(code: str) -> str:
     country, _sep, region = code.partition("-")
-    name = _locale().territories.get(country, country)
+    name = country_name(country)
     if region:
         subdivision = pycountry.subdivisions.get(code=code)
         return f"{subdivision.name if subdivision else code} ({name})"

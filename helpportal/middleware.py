@@ -53,7 +53,7 @@ class SecurityHeadersMiddleware:
     """Headers Django's SecurityMiddleware does not set, and a no-store default.
 
     A response that says nothing about caching is never cached anywhere; public pages opt in
-    to the shared (nginx) cache with helpportal.http.public_page.
+    to the shared (nginx) cache with helpportal.cache_headers.public_page.
     """
 
     def __init__(self, get_response):

@@ -24,11 +24,10 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
-# Forms whose words are given back, by URL name: (the text fields shown back, read-only, and
-# the fields carried along unchanged so the same form can be sent again).
+# Forms whose words are given back (message and contact, shown read-only), by URL name: the
+# fields carried along unchanged so that the same form can be sent again.
 FORMS_GIVEN_BACK = {
-    "refer": {"shown": ("message", "contact"), "carried": ("once", "acknowledge",
-                                                           "preferred_language")},
+    "refer": ("once", "acknowledge", "preferred_language"),
 }
 
 
@@ -36,14 +35,14 @@ def _given_back(request) -> dict:
     match = getattr(request, "resolver_match", None)
     if request.method != "POST" or match is None or match.url_name not in FORMS_GIVEN_BACK:
         return {}
-    form = FORMS_GIVEN_BACK[match.url_name]
+    carried = FORMS_GIVEN_BACK[match.url_name]
     post = request.POST
     return {
         "resend": True,
         "action": request.path,
         "written": post.get("message", ""),
         "contact": post.get("contact", ""),
-        "carried": [(name, post.get(name, "")) for name in form["carried"] if name in post],
+        "carried": [(name, post.get(name, "")) for name in carried if name in post],
         "sensitive": True,
     }
 

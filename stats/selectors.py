@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import pgettext_lazy as _p
+
+from helpportal.vocabulary import country_name
 
 from . import metrics, suppression
 from .models import DailyCount
@@ -40,11 +41,7 @@ def value_label(dimension: str, value: str) -> str:
     if dimension == "country":
         if value == "any":
             return gettext("Any country")
-        try:
-            locale = Locale.parse(get_language() or settings.LANGUAGE_CODE)
-        except (UnknownLocaleError, ValueError):
-            locale = Locale("en")
-        return locale.territories.get(value, value)
+        return country_name(value)
     if dimension == "urgent":
         return gettext("Yes") if value == "yes" else gettext("No")
     if dimension == "step":
@@ -54,10 +51,6 @@ def value_label(dimension: str, value: str) -> str:
     if dimension == "pathway" and value == "none":
         return gettext("No pathway")
     return value
-
-
-def days_in(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts import roles
-from helpportal.http import public_page
+from helpportal.cache_headers import public_page
 
 from . import charts, metrics, selectors
-from .forms import DateRange, RangeError, date_range_parse
+from .ranges import DateRange, RangeError, date_range_parse
 from .services import record, today
 
 PAGE_DAYS = 28  # the open-data page shows the last four published weeks by default

@@ -114,12 +114,12 @@ def test_the_demo_directory_shows_every_kind_of_entry_and_nothing_real(demo):
 
     assert {"fi", "sv", "en"} <= union("languages")
     assert union("delivery_modes") == {"online", "phone", "video", "in_person"}
-    assert union("audiences") == {"self", "someone-else", "parent", "young-person"}
+    assert union("audiences") == {"self", "someone-else", "parents", "young-people"}
     assert {"FI", "FI-18", "SE", "GB"} <= union("service_areas")
     assert {s.cost for s in services} == {"free", "low", "paid"}
     assert {s.intake for s in services} == {"accepting", "waitlist", "closed"}
     assert all(s.waitlist_weeks for s in services if s.intake == "waitlist")
-    young = [s for s in services if "young-person" in s.audiences]
+    young = [s for s in services if "young-people" in s.audiences]
     assert [s.maximum_age for s in young] == [17]
     anonymous = {s.organization.country for s in services if s.accepts_anonymous_referrals}
     assert anonymous == {"FI", "SE", "GB"}
