@@ -200,7 +200,7 @@ def production_env(database: Path, static_root: Path) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
         STATIC_ROOT=str(static_root),
-        ROOT_URLCONF="bench.urls",
+        ROOT_URLCONF="proof.urls",
         CLIENT_ADDRESS_HEADER="HTTP_X_REAL_IP",
         DATABASE_URL=f"sqlite:///{database}",
         # Production counts, caches and queues in Redis; without it every page view would be a

@@ -44,7 +44,6 @@ for tracebacks and ERROR lines.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import datetime
 import http.client
@@ -67,9 +66,9 @@ from urllib.parse import quote, urlencode
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.chaos import Browser, FormParser
-
 from .checks import Check, failed
+from .forms import Browser, FormParser
+from .public_urls import DEMO_SERVICE
 from .stack import HOSTNAME, LOOPBACK, ROOT, Stack
 
 PART = "security"
@@ -81,17 +80,6 @@ DJANGO_ORIGIN = f"https://{HOSTNAME}"  # the origin Django sees (nginx passes $h
 LANGS = ("en", "fi", "sv")
 ODD_LANGS = ("xx", "EN", "en-gb", "zh-hans", "", "..", "%00", "fi-FI", "sv_SE", "ar", "he")
 ACTIONS = ("open", "write", "delete", "forget", "forget_confirmed")
-
-
-def _demo_service() -> str:
-    """DEMO_SERVICE from tests/public_urls.py (read, not imported: importing it needs Django)."""
-    tree = ast.parse((ROOT / "tests" / "public_urls.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "DEMO_SERVICE" for t in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise RuntimeError("DEMO_SERVICE not found in tests/public_urls.py")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -691,7 +679,7 @@ class Sender(threading.Thread):
         browser = Browser(stack.web_port, timeout=TIMEOUT)
         if self.csrf_cookie:
             browser.cookies[self.shared.cookie_names["csrf"]] = self.csrf_cookie
-        path = f"/en/find-help/{_demo_service()}/refer/"
+        path = f"/en/find-help/{DEMO_SERVICE}/refer/"
         status, _headers, html = browser.request("GET", path, headers=_direct_headers(
             _random_ip(self.rng)))
         with self.shared.lock:
@@ -1157,7 +1145,7 @@ def run(stack: Stack, *, requests: int, log: Callable[[str], None]) -> list[Chec
 
 
 def _run(stack: Stack, *, requests: int, log: Callable[[str], None]) -> list[Check]:
-    demo = _demo_service()
+    demo = DEMO_SERVICE
     log("fuzz: preparing staff users, codenames and sessions")
     prepared = _prepare(stack, demo, disposable=max(20, requests // 100))
     found, cookie_names = _discover(stack, demo)
@@ -1318,7 +1306,7 @@ def _checks(shared: Shared, outcomes: list[Outcome], requests: int, elapsed: flo
 if __name__ == "__main__":  # a run of its own: python -m proof.fuzz [requests]
     import sys
 
-    from tests.integration.chaos import free_port
+    from .stack import free_port
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 

@@ -21,15 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from bench.web import AssetParser, parse_wrk
-
+from .assets import AssetParser
+from .browser import CHROMIUM
 from .checks import Check, failed
+from .public_urls import DEMO_SERVICE
 from .security import node_tools
-from .stack import CHROMIUM, HOSTNAME, Stack, find_program
+from .stack import HOSTNAME, Stack, find_program
+from .wrk import parse_wrk
 
-# A demo service of referrals/seed/demo-directory.json (as in tests/public_urls.py, which
-# needs Django configured to import).
-DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 HOME = "/en/"
 STEP = "/en/pathways/self/3/"
 SEARCH = "/en/find-help/?country=FI&language=fi&mode=online"

@@ -1,5 +1,5 @@
 """Reliability part of the proof: the referral chaos run and a Redis outage, each on a
-production stack of its own (tests/integration/chaos.py), with a private PostgreSQL cluster so
+production stack of its own (proof/chaos.py), with a private PostgreSQL cluster so
 that it can be restarted.
 """
 
@@ -10,8 +10,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.integration.chaos import ChaosConfig, run_chaos, run_redis_outage
-
+from .chaos import ChaosConfig, run_chaos, run_redis_outage
 from .checks import Check, failed
 
 P95_GOAL_SECONDS = 1.0

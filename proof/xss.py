@@ -53,8 +53,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from proof.browser import launch
 from proof.checks import Check, failed
-from proof.stack import CHROMIUM, Stack
+from proof.stack import Stack
 
 PART = "security"
 NAME_RENDERED = "XSS: payloads rendered"
@@ -771,9 +772,7 @@ class Replayer(threading.Thread):
 
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=self.stack.chromium_args(), headless=True
-                )
+                browser = launch(playwright, self.stack.trust_args())
                 try:
                     context = self.observer.watch(
                         browser.new_context(bypass_csp=True, **CONTEXT_OPTIONS)
@@ -883,9 +882,7 @@ def _run(stack: Stack, log, setup: dict, groups: list[list[Payload]], password: 
     real = Observer(on_snapshot=replayer.queue.put)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=stack.chromium_args(), headless=True
-            )
+            browser = launch(playwright, stack.trust_args())
             try:
                 visitor_context = real.watch(browser.new_context(**CONTEXT_OPTIONS))
                 editor_context = real.watch(browser.new_context(**CONTEXT_OPTIONS))
@@ -987,7 +984,7 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    from tests.integration.chaos import free_port
+    from proof.stack import free_port
 
     workdir = Path(sys.argv[1] if len(sys.argv) > 1 else "var/proof-dev-xss").resolve()
     port = free_port()

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
+from proof.public_urls import LANGUAGE_CODES
 from referrals import services
 from referrals.models import MailboxMessage, Referral, Service
-from tests.public_urls import LANGUAGE_CODES
 from tests.referrals.factories import make_member
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@
 worker is SIGKILLed five times, Redis is restarted once and PostgreSQL is restarted once
 (DESIGN.md, principle 7).
 
-The whole production stack runs on loopback for this test alone (tests/integration/chaos.py):
+The whole production stack runs on loopback for this test alone (proof/chaos.py):
 a private PostgreSQL cluster initdb'ed for the run (so it can be restarted without touching any
 other database), its own redis-server, gunicorn with DEBUG off, a worker, beat, and a webhook
 receiver standing in for the provider. While PostgreSQL is down a visitor gets the 503 page and
@@ -14,7 +14,8 @@ import shutil
 
 import pytest
 
-from .chaos import ChaosConfig, private_postgres_missing, run_chaos
+from proof.chaos import ChaosConfig, run_chaos
+from proof.postgres import private_postgres_missing
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres]
 
