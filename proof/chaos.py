@@ -25,7 +25,7 @@ Used by tests/integration/test_referral_chaos.py, tests/integration/test_outage.
 bench/referrals.py and the proof's reliability part. It builds the stack from proof/stack.py's
 pieces (Process, redis-server, gunicorn, worker and beat), proof/postgres.py's private cluster
 and proof/receiver.py, the provider's webhook receiver; visitors fill the form with
-proof/forms.py.
+proof/forms.py. The one service of the run is made by proof/inapp/chaos_service.py.
 
 The counts:
 
@@ -86,6 +86,7 @@ from proof.stack import (
     random_text,
     redis_ping,
     redis_process,
+    run_inapp,
     run_manage,
     tail,
     worker_process,
@@ -533,18 +534,11 @@ class Stack:
             say("seed_content")
             self.manage("seed_content")
         channels = ["webhook", "email"] if self.config.email else ["webhook"]
-        code = f"""
-from referrals.models import Organization, Service
-org = Organization.objects.create(name="Chaos test clinic", country="FI",
-                                  email="intake@clinic.invalid")
-service = Service.objects.create(
-    organization=org, name="Chaos test service", accepts_anonymous_referrals=True,
-    referral_channels={channels!r}, webhook_url="http://{HOST}:{self.receiver_port}/hook",
-    webhook_secret="{self.webhook_secret}", languages=["en", "fi"], service_areas=["FI"],
-    delivery_modes=["online"], status="active", intake="accepting", published=True)
-print(service.pk)
-"""
-        self.service_id = self.manage("shell", "-c", code).strip().splitlines()[-1]
+        self.service_id = run_inapp(self.env(), "chaos_service", "create", {
+            "channels": channels,
+            "webhook_url": f"http://{HOST}:{self.receiver_port}/hook",
+            "webhook_secret": self.webhook_secret,
+        })
 
     def start_all(self) -> None:
         env = self.env()

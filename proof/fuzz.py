@@ -931,53 +931,11 @@ def _encode(plan: Plan, fields: list[tuple[str, str]], rng: random.Random) -> tu
 # Preparing the run: staff users, codenames, sessions, choices found on the pages
 
 
-PREPARE = r"""
-import json
-from django.contrib.auth import get_user_model
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from referrals import crypto, services
-from referrals.models import MailboxMessage, Referral, Service
-
-PASSWORD = __PASSWORD__
-SUFFIX = __SUFFIX__
-User = get_user_model()
-staff = {"password": PASSWORD}
-for role, device in (("verify", True), ("login", True), ("enrol", False)):
-    user = User.objects.create_user(f"fuzz-{role}-{SUFFIX}", password=PASSWORD, is_staff=True)
-    staff[role] = user.username
-    if device:
-        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-        static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-        for _ in range(3):
-            StaticToken.objects.create(device=static, token=StaticToken.random_token())
-
-service = Service.objects.get(pk=__DEMO__)
-keepers, disposable = [], []
-for i in range(__KEEPERS__):
-    referral, codename = services.referral_create(
-        service=service, message=f"Fuzz run mailbox {i}: I would like to talk to someone.")
-    replies = [MailboxMessage.objects.create(
-        referral=referral, sender=MailboxMessage.Sender.PROVIDER,
-        body_encrypted=crypto.encrypt(f"A reply from the service, number {j}.")).pk
-        for j in range(3)]
-    if i == 0:
-        Referral.objects.filter(pk=referral.pk).update(state=Referral.State.CLOSED)
-    keepers.append({"codename": codename, "replies": replies})
-for i in range(__DISPOSABLE__):
-    disposable.append(services.referral_create(
-        service=service, message=f"Fuzz run mailbox to forget {i}: please help me.")[1])
-print(json.dumps({"staff": staff, "keepers": keepers, "disposable": disposable}))
-"""
-
-
 def _prepare(stack: Stack, demo: str, disposable: int) -> dict:
-    code = (PREPARE.replace("__PASSWORD__", repr(secrets.token_urlsafe(18)))
-            .replace("__SUFFIX__", repr(secrets.token_hex(3)))
-            .replace("__DEMO__", repr(demo))
-            .replace("__KEEPERS__", "8")
-            .replace("__DISPOSABLE__", str(disposable)))
-    return stack.shell(code)
+    return stack.inapp("fuzz_setup", "prepare", {
+        "password": secrets.token_urlsafe(18), "suffix": secrets.token_hex(3), "demo": demo,
+        "keepers": 8, "disposable": disposable,
+    })
 
 
 def _browser(stack: Stack) -> Browser:

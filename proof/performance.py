@@ -103,11 +103,7 @@ RATIOS = [  # (label, numerator, denominator, goal or None)
 
 def referral_bodies(stack: Stack, count: int, path: Path) -> tuple[str, str]:
     """Write `count` POST bodies to `path`; return the CSRF cookie they go with."""
-    tokens = stack.shell(f"""
-import json
-from referrals.visitor import once_new
-print(json.dumps([once_new() for _ in range({count})]))
-""")
+    tokens = stack.inapp("load_test", "once_tokens", {"count": count})
     csrf = secrets.token_urlsafe(24)[:32].ljust(32, "x")  # Django accepts the bare secret
     csrf = re.sub(r"[^A-Za-z0-9]", "x", csrf)
     message = ("I have been worried about what I look at online and would like to talk to "
@@ -189,11 +185,7 @@ def throughput(stack: Stack, *, duration: int, connections: int,
         checks.append(Check("performance", f"ratio: {label}", f"{value:.2f}",
                             f">= {goal:.2f}" if goal else "-",
                             None if goal is None else value >= goal))
-    created = stack.shell("""
-import json
-from referrals.models import Referral
-print(json.dumps(Referral.objects.count()))
-""")
+    created = stack.inapp("load_test", "referral_count")
     answered = sum(int(figures[key]["requests_per_second"] * duration)
                    for key in ("refer", "refer_tls"))
     checks.append(Check(

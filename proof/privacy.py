@@ -55,23 +55,6 @@ CSRF_HINT = (" (a CSRF refusal? nginx passes Host without the port, so with a po
 NEUTRAL_PAGE = (
     "<!doctype html><html lang='en'><title>Neutral</title><h1 id='neutral'>Neutral</h1></html>"
 )
-SITE_FACTS = """
-import json
-from django.conf import settings
-from content.models import Campaign
-from proof.public_urls import (DEMO_SERVICE, LANGUAGE_CODES, all_public_paths,
-                               all_reading_paths, form_paths)
-print(json.dumps({
-    "public": all_public_paths(),
-    "reading": all_reading_paths(),
-    "forms": [path for code in LANGUAGE_CODES for path in form_paths(code)],
-    "languages": LANGUAGE_CODES,
-    "quick_exit": settings.QUICK_EXIT_URL,
-    "csrf_cookie": settings.CSRF_COOKIE_NAME,
-    "demo_service": DEMO_SERVICE,
-    "campaigns": sorted(set(Campaign.objects.active().values_list("slug", flat=True))),
-}))
-"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -943,7 +926,7 @@ def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]
     log(f"privacy: visitor {visitor.address}, {visitor.user_agent}")
     checks: list[Check] = []
     try:
-        facts = stack.shell(SITE_FACTS)
+        facts = stack.inapp("site_facts", "facts")
     except Exception as exc:  # noqa: BLE001 (nothing can be measured without the page list)
         return [failed(PART, "public pages answering 200", "all", exc)]
 

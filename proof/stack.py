@@ -21,7 +21,7 @@ way and then looks for it everywhere the stack writes.
 
     stack = Stack(workdir, log=print)
     stack.start()
-    ...  # stack.url("/en/"), stack.manage("shell", "-c", code), stack.chromium_args()
+    ...  # stack.url("/en/"), stack.inapp("site_facts", "facts"), stack.chromium_args()
     stack.stop()
 """
 
@@ -233,6 +233,25 @@ def run_manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
             f"manage.py {' '.join(args)[:80]} failed:\n{result.stderr.strip()[-3000:]}"
         )
     return result.stdout
+
+
+def run_inapp(env: dict[str, str], module: str, function: str, args: dict | None = None,
+              timeout: float = 300):
+    """Call `function(**args)` of proof/inapp/<module>.py in the site's Django (a process of
+    its own: `python -m proof.inapp <module> <function>`, in the stack's environment, the
+    arguments as JSON on its stdin) and return what it returned, through JSON."""
+    where = f"proof.inapp.{module}.{function}"
+    result = subprocess.run(
+        [PYTHON, "-m", "proof.inapp", module, function], cwd=ROOT, env=env,
+        input=json.dumps(args or {}), capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise StackError(f"{where} failed:\n{result.stderr.strip()[-3000:]}")
+    output = result.stdout.strip().splitlines()
+    if not output:
+        raise StackError(f"{where} printed nothing")
+    return json.loads(output[-1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,13 +529,10 @@ class Stack:
     def manage(self, *args: str, timeout: float = 600) -> str:
         return run_manage(self.env(), *args, timeout=timeout)
 
-    def shell(self, code: str, timeout: float = 300):
-        """Run Python in the site's Django (manage.py shell) and return the JSON it printed
-        last: the code must end with print(json.dumps(...))."""
-        output = self.manage("shell", "-c", code, timeout=timeout).strip().splitlines()
-        if not output:
-            raise StackError("the shell code printed nothing")
-        return json.loads(output[-1])
+    def inapp(self, module: str, function: str, args: dict | None = None,
+              timeout: float = 300):
+        """`function(**args)` of proof/inapp/<module>.py, run in the site's Django."""
+        return run_inapp(self.env(), module, function, args, timeout=timeout)
 
     # -- start and stop
 
