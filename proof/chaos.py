@@ -416,9 +416,12 @@ def message_for(marker: str) -> str:
 # The stack
 
 
-class Stack:
+class ChaosStack:
     """Database (on the shared server, or on a private cluster), Redis, receiver, gunicorn,
-    worker and beat of one run."""
+    worker and beat of one run, plain HTTP on loopback (no nginx: the chaos is behind it).
+
+    Built from proof/stack.py's pieces, as the proof's Stack is; what differs is what a chaos
+    run needs: a receiver, a cluster it may restart, limits a load cannot reach."""
 
     def __init__(self, config: ChaosConfig, workdir: Path):
         self.config = config
@@ -635,7 +638,7 @@ class Stack:
 
 
 class Run:
-    def __init__(self, config: ChaosConfig, stack: Stack):
+    def __init__(self, config: ChaosConfig, stack: ChaosStack):
         self.config = config
         self.stack = stack
         self.seed = config.seed if config.seed is not None else random.randrange(1 << 31)
@@ -972,7 +975,7 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
     own_dir = config.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="helpportal-chaos-")) if own_dir else config.workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(config, workdir)
+    stack = ChaosStack(config, workdir)
     try:
         stack.prepare()
         config.say(f"starting redis :{stack.redis_port}, receiver :{stack.receiver_port}, "
@@ -1119,7 +1122,7 @@ class OutageReport:
         return "\n".join(lines)
 
 
-def outage_paths(stack: Stack, language: str = "en") -> list[str]:
+def outage_paths(stack: ChaosStack, language: str = "en") -> list[str]:
     """The public pages requested during the outage: home in every language, urgent help, a
     pathway and one of its steps (from the seed content), the directory and a directory
     search, the run's service page and its referral form."""
@@ -1176,7 +1179,7 @@ def run_redis_outage(config: ChaosConfig, down_seconds: float = 60.0, *, referra
     workdir = (Path(tempfile.mkdtemp(prefix="helpportal-outage-")) if own_dir
                else config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(config, workdir)
+    stack = ChaosStack(config, workdir)
     started = time.monotonic()
     run: Run | None = None
     try:
