@@ -358,15 +358,11 @@ def page_weight(stack: Stack) -> list[Check]:
 
 def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]:
     checks = page_weight(stack)
-    # Lighthouse first, on the warm and quiet stack the earlier parts leave: after wrk,
-    # gunicorn has just been restarted (the referral limits put back), its workers cold, and
-    # the worker may still be delivering the referrals the POSTs made; Lighthouse's blocking
-    # time counts that load as the page's. Reported after the wrk figures, as before.
-    scores = lighthouse(stack, log=log)
     try:
         checks += throughput(stack, duration=3 if short else 10, connections=16,
                              rounds=ROUNDS, log=log)
     except Exception as exc:  # noqa: BLE001
         checks.append(failed("performance", "wrk", "figures", exc))
-    return checks + scores
+    checks += lighthouse(stack, log=log)
+    return checks
 
