@@ -9,7 +9,7 @@ Run from the project root with the project's virtual environment; needs PostgreS
 where the postgres user may create databases: DATABASE_URL's server, else 127.0.0.1:5432) and
 redis-server on PATH; with --pg-restarts (default 1) or --own-postgres, PostgreSQL's server
 binaries instead (a private cluster is initdb'ed for the run). It starts the whole production
-stack on loopback with tests/integration/chaos.py (its own database and redis-server, gunicorn
+stack on loopback with proof/chaos.py (its own database and redis-server, gunicorn
 with DEBUG off, a Celery worker and beat, a webhook receiver for the provider), submits
 referrals through the real form while it SIGKILLs the worker, restarts Redis and restarts
 PostgreSQL, waits until every delivery is done, and prints lost, duplicated, re-sends and
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.integration.chaos import (  # noqa: E402
+from proof.chaos import (  # noqa: E402
     ChaosConfig,
     ChaosError,
     run_chaos,

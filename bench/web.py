@@ -1,14 +1,15 @@
 """Web benchmark: gunicorn and nginx in production mode on loopback, measured with wrk.
 
     .venv/bin/python bench/web.py [--duration 10] [--connections 16] [--warmup 2]
-                                  [--workers N] [--check]
+                                  [--rounds 3] [--workers N] [--check]
 
 Run from the project root with the project's virtual environment. Everything it makes lives
 in var/bench/ (recreated on every run): an SQLite database, collected static files, a rendered
 nginx configuration, a throwaway self-signed certificate, logs and result.json.
 
-It measures the targets in TARGETS (edit that list to add pages), prints req/s and latency,
-the ratios in RATIOS against their goals (DESIGN.md, "Quality bars"), a few checks of the
+It measures the targets in TARGETS (edit that list to add pages) in interleaved rounds, prints
+each one's median req/s with its lowest and highest run, and latency, the ratios of medians in
+RATIOS against their goals (DESIGN.md, "Quality bars"), a few checks of the
 nginx cache and headers, and the page weight of PAGE_WEIGHT_PATHS. See bench/README.md.
 """
 
@@ -23,23 +24,37 @@ import re
 import secrets
 import shutil
 import signal
-import socket
-import string
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: bench/web.py
+    sys.path.insert(0, str(ROOT))
+
+from proof.assets import AssetParser  # noqa: E402
+from proof.stack import (  # noqa: E402
+    LOOPBACK,
+    PYTHON,
+    Process,
+    StackError,
+    find_program,
+    free_port,
+    gunicorn_process,
+    nginx_command,
+    nginx_test,
+    random_text,
+    render_nginx,
+    tail,
+)
+from proof.wrk import WrkError, interleaved, median_run, parse_wrk, ratio  # noqa: E402
+
 BENCH_DIR = ROOT / "var" / "bench"
-PYTHON = sys.executable
-TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
-GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
-HOST = "127.0.0.1"
+HOST = LOOPBACK
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,7 +133,10 @@ class Result:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
-    errors: int  # unexpected statuses and socket errors
+    errors: int  # unexpected statuses and socket errors, over every run
+    rps_min: float = 0.0  # the lowest and highest run (requests_per_second is the median)
+    rps_max: float = 0.0
+    rps_runs: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -149,24 +167,6 @@ def say(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def find_program(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
-    if not found:
-        raise BenchError(f"{name} is not installed (Debian: apt-get install {name})")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def random_secret_key() -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(50))
-
-
 def fetch(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10):
     """GET; returns (status, headers with lower-case names, raw body). Never decompresses."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
@@ -194,13 +194,13 @@ def production_env(database: Path, static_root: Path) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="helpportal.settings",
         DEBUG="0",
-        SECRET_KEY=random_secret_key(),
+        SECRET_KEY=random_text(50),
         REFERRAL_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         CODENAME_KEY=secrets.token_hex(32),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
         STATIC_ROOT=str(static_root),
-        ROOT_URLCONF="bench.urls",
+        ROOT_URLCONF="proof.urls",
         CLIENT_ADDRESS_HEADER="HTTP_X_REAL_IP",
         DATABASE_URL=f"sqlite:///{database}",
         # Production counts, caches and queues in Redis; without it every page view would be a
@@ -273,105 +273,11 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def render_nginx(directory: Path, values: dict[str, str]) -> Path:
-    """deploy/nginx.conf.template with the placeholders replaced, in a small nginx.conf.
-
-    The outer file mirrors the official nginx image's /etc/nginx/nginx.conf, including its
-    address-logging "main" access log, so the bench also shows that the template overrides it.
-    """
-    text = TEMPLATE.read_text()
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    leftover = sorted(set(re.findall(r"\$\{\w+\}", text)))
-    if leftover:
-        raise BenchError(f"nginx template placeholders without a value: {', '.join(leftover)}")
-    site = directory / "site.conf"
-    site.write_text(text)
-
-    temp = directory / "tmp"
-    temp.mkdir()
-    mime_types = Path("/etc/nginx/mime.types")
-    types = (
-        f"include {mime_types};"
-        if mime_types.exists()
-        else "types { text/html html; text/css css; application/javascript js; "
-        "application/json json; image/svg+xml svg; image/png png; }"
-    )
-    main = directory / "nginx.conf"
-    main.write_text(
-        f"""# Generated by bench/web.py. Mirrors the official nginx image's nginx.conf.
-worker_processes auto;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log notice;
-events {{
-    worker_connections 1024;
-}}
-http {{
-    {types}
-    default_type application/octet-stream;
-    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
-                    '$status $body_bytes_sent "$http_referer" '
-                    '"$http_user_agent" "$http_x_forwarded_for"';
-    access_log /dev/stdout main;
-    sendfile on;
-    keepalive_timeout 65;
-    client_body_temp_path {temp}/client_body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {site};
-}}
-"""
-    )
-    return main
-
-
-def nginx_command(nginx: str, directory: Path, conf: Path, *extra: str) -> list[str]:
-    return [
-        nginx,
-        "-p",
-        f"{directory}/",
-        "-e",
-        str(directory / "error.log"),
-        "-c",
-        str(conf),
-        *extra,
-    ]
-
-
-def start(command: list[str], env: dict[str, str] | None, log: Path) -> subprocess.Popen:
-    # A session of its own: Ctrl-C reaches only this script, which then stops it in order.
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-
-def stop(process: subprocess.Popen | None, graceful: int) -> None:
-    if process is None or process.poll() is not None:
-        return
-    try:
-        process.send_signal(graceful)
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # its own session: pgid == pid
-        process.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-
-
-def wait_until_up(name: str, process: subprocess.Popen, port: int, log: Path) -> None:
+def wait_until_up(name: str, process: Process, port: int, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchError(f"{name} exited ({process.returncode}):\n{tail(log)}")
+        if not process.alive():
+            raise BenchError(f"{name} exited ({process.process.returncode}):\n{tail(log)}")
         try:
             status, _, _ = fetch(port, "/healthz", timeout=2)
             if status == 200:
@@ -382,41 +288,8 @@ def wait_until_up(name: str, process: subprocess.Popen, port: int, log: Path) ->
     raise BenchError(f"{name} did not answer on port {port} within 60 s:\n{tail(log)}")
 
 
-def tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 # --------------------------------------------------------------------------------------------
 # Measuring
-
-UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
-
-
-def parse_wrk(output: str) -> dict[str, float]:
-    def latency(percent: str) -> float:
-        match = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.M)
-        if not match:
-            raise BenchError(f"no {percent}% latency in wrk output:\n{output}")
-        return float(match.group(1)) * UNITS_MS[match.group(2)]
-
-    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
-    if not rps:
-        raise BenchError(f"no Requests/sec in wrk output:\n{output}")
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    return {
-        "requests_per_second": float(rps.group(1)),
-        "p50_ms": latency("50"),
-        "p99_ms": latency("99"),
-        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
-    }
-
 
 def run_wrk(wrk: str, url: str, duration: int, connections: int) -> dict[str, float]:
     threads = max(1, min(2, connections))
@@ -555,26 +428,6 @@ def check_logs(nginx_dir: Path, access_log: Path, keep_lines: int = 1000) -> tup
 # Page weight
 
 
-class AssetParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.assets: list[tuple[str, str]] = []
-        self.declares_icon = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {name: value or "" for name, value in attrs}
-        if tag == "link":
-            rel = a.get("rel", "").lower().split()
-            if "icon" in rel:
-                self.declares_icon = True
-            if {"stylesheet", "icon", "preload", "modulepreload", "manifest"} & set(rel):
-                self.assets.append(("link:" + "/".join(rel), a.get("href", "")))
-        elif tag in ("script", "img", "source", "audio", "video", "iframe") and a.get("src"):
-            self.assets.append((tag, a["src"]))
-        elif tag == "input" and a.get("type") == "image" and a.get("src"):
-            self.assets.append(("input", a["src"]))
-
-
 def page_weight(bench: Bench, path: str) -> dict:
     port = bench.ports["nginx"]
     base = bench.url("nginx", path)
@@ -633,18 +486,23 @@ def report(meta: dict, results: list[Result], ratios: list[dict], checks, weight
     out.append("")
     out.append(f"Helpportal web bench: {meta['summary']}")
     out.append("")
-    out.append(f"{'target':<36} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    out.append(
+        f"{'target':<36} {'req/s':>10} {'runs min-max':>17} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>7}"
+    )
     for r in results:
+        spread = f"{r.rps_min:.0f}-{r.rps_max:.0f}"
         out.append(
-            f"{r.label:<36} {r.requests_per_second:>10.1f} {r.p50_ms:>8.2f} "
+            f"{r.label:<36} {r.requests_per_second:>10.1f} {spread:>17} {r.p50_ms:>8.2f} "
             f"{r.p99_ms:>8.2f} {r.errors:>7}"
         )
     out.append("")
-    out.append(f"{'ratio of req/s':<47} {'value':>6} {'goal':>8}  result")
-    for ratio in ratios:
+    out.append(f"{'ratio of median req/s':<47} {'value':>6} {'rounds':>11} {'goal':>8}  result")
+    for row in ratios:
+        rounds = f"{row['low']:.2f}-{row['high']:.2f}"
         out.append(
-            f"{ratio['label']:<47} {ratio['value']:>6.2f} {'>= ' + str(ratio['goal']):>8}"
-            f"  {'PASS' if ratio['pass'] else 'FAIL'}"
+            f"{row['label']:<47} {row['value']:>6.2f} {rounds:>11} "
+            f"{'>= ' + str(row['goal']):>8}  {'PASS' if row['pass'] else 'FAIL'}"
         )
     out.append("")
     out.append("checks")
@@ -702,6 +560,8 @@ def run(args: argparse.Namespace) -> int:
     ports = {"gunicorn": free_port(), "nginx": free_port()}
     redirect_port = free_port()
     cert, key = make_certificate(nginx_dir)
+    # The outer nginx.conf keeps the official image's address-logging "main" access log, so
+    # the log check below shows that the template overrides it.
     conf = render_nginx(
         nginx_dir,
         {
@@ -713,16 +573,10 @@ def run(args: argparse.Namespace) -> int:
             "CACHE_DIR": str(nginx_dir / "cache"),
             "STATIC_ROOT": str(static_root),
         },
+        image_access_log=True,
+        header=" for bench/web.py",
     )
-    test = subprocess.run(
-        nginx_command(nginx, nginx_dir, conf, "-t", "-q"),
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    if test.returncode != 0:
-        raise BenchError(f"nginx -t failed on {conf}:\n{test.stderr}")
+    nginx_test(nginx, nginx_dir, conf)
     say(f"nginx -t: {conf} is valid")
 
     gunicorn_log = BENCH_DIR / "gunicorn.log"
@@ -730,15 +584,13 @@ def run(args: argparse.Namespace) -> int:
     gunicorn = nginx_proc = None
     try:
         gunicorn_env = {**env, "GUNICORN_BIND": f"{HOST}:{ports['gunicorn']}"}
-        gunicorn = start(
-            [PYTHON, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "helpportal.wsgi"],
-            gunicorn_env,
-            gunicorn_log,
-        )
+        gunicorn = gunicorn_process(gunicorn_env, gunicorn_log)
+        gunicorn.start()
         wait_until_up("gunicorn", gunicorn, ports["gunicorn"], gunicorn_log)
-        nginx_proc = start(
-            nginx_command(nginx, nginx_dir, conf, "-g", "daemon off;"), None, nginx_log
+        nginx_proc = Process(
+            "nginx", nginx_command(nginx, nginx_dir, conf, "-g", "daemon off;"), None, nginx_log
         )
+        nginx_proc.start()
         wait_until_up("nginx", nginx_proc, ports["nginx"], nginx_dir / "error.log")
         say(f"gunicorn on {HOST}:{ports['gunicorn']}, nginx on {HOST}:{ports['nginx']}")
 
@@ -764,46 +616,46 @@ def run(args: argparse.Namespace) -> int:
                 say(f"warming up {url} ({args.warmup} s)")
                 run_wrk(wrk, url, args.warmup, args.connections)
 
-        runs: dict[str, list[dict[str, float]]] = {target.key: [] for target in TARGETS}
-        for round_number in range(1, args.rounds + 1):
-            for target in TARGETS:
-                url = urls[target.key]
-                say(
-                    f"round {round_number}/{args.rounds}: {url} "
-                    f"({args.duration} s, {args.connections} connections)"
-                )
-                runs[target.key].append(run_wrk(wrk, url, args.duration, args.connections))
+        # Interleaved rounds (every target in turn, then again), the median of each target's
+        # runs, ratios of medians: one busy moment cannot make a ratio (proof/wrk.py).
+        def measure(key: str, number: int) -> dict[str, float]:
+            say(
+                f"round {number + 1}/{args.rounds}: {urls[key]} "
+                f"({args.duration} s, {args.connections} connections)"
+            )
+            return run_wrk(wrk, urls[key], args.duration, args.connections)
 
+        runs = interleaved([target.key for target in TARGETS], args.rounds, measure)
         for target in TARGETS:
-            # The round with the median req/s stands for the target (all of them when 1 round).
-            ordered = sorted(runs[target.key], key=lambda n: n["requests_per_second"])
-            numbers = ordered[len(ordered) // 2]
-            unexpected = sum(n["non_2xx"] for n in ordered) if target.expect_status < 400 else 0
+            numbers = median_run(runs[target.key])
+            unexpected = numbers["non_2xx"] if target.expect_status < 400 else 0
             results.append(
                 Result(
                     key=target.key,
                     label=target.label,
                     url=urls[target.key],
-                    errors=unexpected + sum(n["socket_errors"] for n in ordered),
+                    errors=unexpected + numbers["socket_errors"],
                     requests_per_second=numbers["requests_per_second"],
                     p50_ms=numbers["p50_ms"],
                     p99_ms=numbers["p99_ms"],
+                    rps_min=numbers["rps_min"],
+                    rps_max=numbers["rps_max"],
+                    rps_runs=numbers["rps_runs"],
                 )
             )
 
-        by_key = {r.key: r for r in results}
         ratios = []
-        for ratio in RATIOS:
-            value = (
-                by_key[ratio.numerator].requests_per_second
-                / by_key[ratio.denominator].requests_per_second
-            )
+        for goal in RATIOS:
+            value = ratio(runs[goal.numerator], runs[goal.denominator])
             ratios.append(
                 {
-                    "label": ratio.label,
-                    "value": value,
-                    "goal": ratio.goal,
-                    "pass": value >= ratio.goal,
+                    "label": goal.label,
+                    "value": value["value"],
+                    "low": value["low"],
+                    "high": value["high"],
+                    "per_round": value["per_round"],
+                    "goal": goal.goal,
+                    "pass": value["value"] >= goal.goal,
                 }
             )
 
@@ -811,8 +663,10 @@ def run(args: argparse.Namespace) -> int:
         checks += check_nginx(bench, redirect_port, static_path)
         weights = {path: page_weight(bench, path) for path in PAGE_WEIGHT_PATHS}
     finally:
-        stop(nginx_proc, signal.SIGQUIT)  # nginx: SIGQUIT is the graceful stop
-        stop(gunicorn, signal.SIGTERM)  # gunicorn: SIGTERM is the graceful stop
+        if nginx_proc is not None:
+            nginx_proc.stop(signal.SIGQUIT)  # nginx: SIGQUIT is the graceful stop
+        if gunicorn is not None:
+            gunicorn.stop(signal.SIGTERM)  # gunicorn: SIGTERM is the graceful stop
     checks.append(check_logs(nginx_dir, nginx_log))
 
     nginx_version = (
@@ -821,7 +675,7 @@ def run(args: argparse.Namespace) -> int:
         .split("/")[-1]
     )
     workers = gunicorn_log.read_text(errors="replace").count("Booting worker with pid")
-    rounds = f", median of {args.rounds} rounds" if args.rounds > 1 else ""
+    rounds = f", median of {args.rounds} interleaved rounds" if args.rounds > 1 else ""
     meta = {
         "summary": (
             f"{os.cpu_count()} CPUs (load average {load_before:.1f} before the run), "
@@ -859,8 +713,8 @@ def main() -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=1,
-        help="measure every target this many times, in turn, and keep the median (1)",
+        default=3,
+        help="measure every target this many times, interleaved, and keep the median (3)",
     )
     parser.add_argument(
         "--workers",
@@ -893,7 +747,7 @@ def main() -> int:
     signal.alarm(budget)
     try:
         return run(args)
-    except (BenchError, Deadline) as exc:
+    except (BenchError, StackError, WrkError, Deadline) as exc:
         say(f"FAILED: {exc}")
         return 2
     except subprocess.TimeoutExpired as exc:

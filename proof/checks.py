@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -26,3 +30,16 @@ def failed(part: str, name: str, goal: str, exc: BaseException) -> Check:
     """A check whose measuring itself broke: a failure, with the reason."""
     return Check(part, name, "not measured", goal, False,
                  [f"{type(exc).__name__}: {exc}"[:2000]])
+
+
+def commit() -> str:
+    """The checked-out commit, marked when the work tree has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, timeout=10, check=False)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10, check=False)
+        return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip()
+                                      else "")
+    except OSError:
+        return "unknown"

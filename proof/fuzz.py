@@ -44,7 +44,6 @@ for tracebacks and ERROR lines.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import datetime
 import http.client
@@ -67,9 +66,9 @@ from urllib.parse import quote, urlencode
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.chaos import Browser, FormParser
-
 from .checks import Check, failed
+from .forms import Browser, FormParser
+from .public_urls import DEMO_SERVICE
 from .stack import HOSTNAME, LOOPBACK, ROOT, Stack
 
 PART = "security"
@@ -81,17 +80,6 @@ DJANGO_ORIGIN = f"https://{HOSTNAME}"  # the origin Django sees (nginx passes $h
 LANGS = ("en", "fi", "sv")
 ODD_LANGS = ("xx", "EN", "en-gb", "zh-hans", "", "..", "%00", "fi-FI", "sv_SE", "ar", "he")
 ACTIONS = ("open", "write", "delete", "forget", "forget_confirmed")
-
-
-def _demo_service() -> str:
-    """DEMO_SERVICE from tests/public_urls.py (read, not imported: importing it needs Django)."""
-    tree = ast.parse((ROOT / "tests" / "public_urls.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "DEMO_SERVICE" for t in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    raise RuntimeError("DEMO_SERVICE not found in tests/public_urls.py")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -691,7 +679,7 @@ class Sender(threading.Thread):
         browser = Browser(stack.web_port, timeout=TIMEOUT)
         if self.csrf_cookie:
             browser.cookies[self.shared.cookie_names["csrf"]] = self.csrf_cookie
-        path = f"/en/find-help/{_demo_service()}/refer/"
+        path = f"/en/find-help/{DEMO_SERVICE}/refer/"
         status, _headers, html = browser.request("GET", path, headers=_direct_headers(
             _random_ip(self.rng)))
         with self.shared.lock:
@@ -943,53 +931,11 @@ def _encode(plan: Plan, fields: list[tuple[str, str]], rng: random.Random) -> tu
 # Preparing the run: staff users, codenames, sessions, choices found on the pages
 
 
-PREPARE = r"""
-import json
-from django.contrib.auth import get_user_model
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from referrals import crypto, services
-from referrals.models import MailboxMessage, Referral, Service
-
-PASSWORD = __PASSWORD__
-SUFFIX = __SUFFIX__
-User = get_user_model()
-staff = {"password": PASSWORD}
-for role, device in (("verify", True), ("login", True), ("enrol", False)):
-    user = User.objects.create_user(f"fuzz-{role}-{SUFFIX}", password=PASSWORD, is_staff=True)
-    staff[role] = user.username
-    if device:
-        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-        static = StaticDevice.objects.create(user=user, name="Backup codes", confirmed=True)
-        for _ in range(3):
-            StaticToken.objects.create(device=static, token=StaticToken.random_token())
-
-service = Service.objects.get(pk=__DEMO__)
-keepers, disposable = [], []
-for i in range(__KEEPERS__):
-    referral, codename = services.referral_create(
-        service=service, message=f"Fuzz run mailbox {i}: I would like to talk to someone.")
-    replies = [MailboxMessage.objects.create(
-        referral=referral, sender=MailboxMessage.Sender.PROVIDER,
-        body_encrypted=crypto.encrypt(f"A reply from the service, number {j}.")).pk
-        for j in range(3)]
-    if i == 0:
-        Referral.objects.filter(pk=referral.pk).update(state=Referral.State.CLOSED)
-    keepers.append({"codename": codename, "replies": replies})
-for i in range(__DISPOSABLE__):
-    disposable.append(services.referral_create(
-        service=service, message=f"Fuzz run mailbox to forget {i}: please help me.")[1])
-print(json.dumps({"staff": staff, "keepers": keepers, "disposable": disposable}))
-"""
-
-
 def _prepare(stack: Stack, demo: str, disposable: int) -> dict:
-    code = (PREPARE.replace("__PASSWORD__", repr(secrets.token_urlsafe(18)))
-            .replace("__SUFFIX__", repr(secrets.token_hex(3)))
-            .replace("__DEMO__", repr(demo))
-            .replace("__KEEPERS__", "8")
-            .replace("__DISPOSABLE__", str(disposable)))
-    return stack.shell(code)
+    return stack.inapp("fuzz_setup", "prepare", {
+        "password": secrets.token_urlsafe(18), "suffix": secrets.token_hex(3), "demo": demo,
+        "keepers": 8, "disposable": disposable,
+    })
 
 
 def _browser(stack: Stack) -> Browser:
@@ -1157,7 +1103,7 @@ def run(stack: Stack, *, requests: int, log: Callable[[str], None]) -> list[Chec
 
 
 def _run(stack: Stack, *, requests: int, log: Callable[[str], None]) -> list[Check]:
-    demo = _demo_service()
+    demo = DEMO_SERVICE
     log("fuzz: preparing staff users, codenames and sessions")
     prepared = _prepare(stack, demo, disposable=max(20, requests // 100))
     found, cookie_names = _discover(stack, demo)
@@ -1318,7 +1264,7 @@ def _checks(shared: Shared, outcomes: list[Outcome], requests: int, elapsed: flo
 if __name__ == "__main__":  # a run of its own: python -m proof.fuzz [requests]
     import sys
 
-    from tests.integration.chaos import free_port
+    from .stack import free_port
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 

@@ -6,6 +6,11 @@ wrk measures pages through gunicorn directly (server time, compared with the bar
 compared with a static file). The referral submission is a POST of the real form: each request
 carries a one-time form token of its own (made in the site's Django with its secret key, as
 the form page would) and a CSRF cookie and field pair, so every one of them creates a referral.
+
+Every target is measured ROUNDS times, interleaved (bare, home, step, ..., then again), and a
+ratio is the median of one target over the median of the other, reported with the lowest and
+highest ratio of a single round (proof/wrk.py): one busy moment on a shared machine cannot
+make a page look faster than the bare view.
 """
 
 from __future__ import annotations
@@ -21,15 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from bench.web import AssetParser, parse_wrk
-
+from .assets import AssetParser
+from .browser import CHROMIUM
 from .checks import Check, failed
+from .public_urls import DEMO_SERVICE
 from .security import node_tools
-from .stack import CHROMIUM, HOSTNAME, Stack, find_program
+from .stack import HOSTNAME, Stack, find_program
+from .wrk import describe, interleaved, median_run, parse_wrk, ratio
 
-# A demo service of referrals/seed/demo-directory.json (as in tests/public_urls.py, which
-# needs Django configured to import).
-DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 HOME = "/en/"
 STEP = "/en/pathways/self/3/"
 SEARCH = "/en/find-help/?country=FI&language=fi&mode=online"
@@ -41,6 +45,8 @@ WEIGHT_PAGES = [HOME, STEP, "/en/find-help/", REFER]
 WEIGHT_GOAL_BYTES, WEIGHT_GOAL_REQUESTS = 30 * 1024, 3
 LIGHTHOUSE_GOAL = 100
 THREADS = 2
+# Every wrk target this many times, interleaved (proof/wrk.py): ratios of medians.
+ROUNDS = 3
 CSRF_COOKIE = "__Host-csrftoken"  # the production name (settings, DEBUG off)
 
 # The Lua script for the referral POST: each request takes the next body from a file of
@@ -102,24 +108,22 @@ RATIOS = [  # (label, numerator, denominator, goal or None)
 ]
 
 
-def referral_bodies(stack: Stack, count: int, path: Path) -> tuple[str, str]:
-    """Write `count` POST bodies to `path`; return the CSRF cookie they go with."""
-    tokens = stack.shell(f"""
-import json
-from referrals.visitor import once_new
-print(json.dumps([once_new() for _ in range({count})]))
-""")
+def referral_bodies(stack: Stack, count: int, paths: list[Path]) -> str:
+    """Write `count` POST bodies to each of `paths` (one file per wrk run: a body sent twice
+    would be "already sent"); return the CSRF cookie they go with."""
+    tokens = stack.inapp("load_test", "once_tokens", {"count": count * len(paths)})
     csrf = secrets.token_urlsafe(24)[:32].ljust(32, "x")  # Django accepts the bare secret
     csrf = re.sub(r"[^A-Za-z0-9]", "x", csrf)
     message = ("I have been worried about what I look at online and would like to talk to "
                "someone who can help me stop. ")
-    with path.open("w") as out:
-        for index, token in enumerate(tokens):
-            out.write(urlencode({
-                "csrfmiddlewaretoken": csrf, "once": token, "acknowledge": "on",
-                "message": f"{message}(load test {index})", "preferred_language": "",
-                "contact": "",
-            }) + "\n")
+    for number, path in enumerate(paths):
+        with path.open("w") as out:
+            for index, token in enumerate(tokens[number * count:(number + 1) * count]):
+                out.write(urlencode({
+                    "csrfmiddlewaretoken": csrf, "once": token, "acknowledge": "on",
+                    "message": f"{message}(load test {number}-{index})",
+                    "preferred_language": "", "contact": "",
+                }) + "\n")
     return csrf
 
 
@@ -155,48 +159,58 @@ def wrk(stack: Stack, target: Target, duration: int, connections: int, static: s
     return {"url": url, **parse_wrk(result.stdout)}
 
 
-def throughput(stack: Stack, *, duration: int, connections: int,
+def throughput(stack: Stack, *, duration: int, connections: int, rounds: int,
                log: Callable[[str], None]) -> list[Check]:
+    """wrk on every target in `rounds` interleaved rounds (proof/wrk.py): each figure is the
+    median of its runs, each ratio the median over the median, reported with the spread."""
     static = static_css(stack)
-    figures: dict[str, dict] = {}
-    for target in [t for t in TARGETS if not t.post]:
-        log(f"performance: wrk {target.label} ({duration} s, {connections} connections)")
-        wrk(stack, target, 1, connections, static, None, "")  # warm up, as a running site is
-        figures[target.key] = wrk(stack, target, duration, connections, static, None, "")
+    # The referral limits are raised for the whole measurement (gunicorn restarted once), so
+    # that the POSTs can be interleaved with the pages; the limits do nothing to a GET.
     raise_limits(stack)
     try:
-        for target in [t for t in TARGETS if t.post]:
-            # One body per request (a body sent twice would be "already sent"): more than
-            # the fastest run could use.
-            bodies = stack.dir.parent / f"referral-bodies-{target.key}.txt"
-            csrf = referral_bodies(stack, 1500 * duration, bodies)
-            log(f"performance: wrk {target.label} ({duration} s, {connections} connections)")
-            figures[target.key] = wrk(stack, target, duration, connections, static, bodies,
-                                      csrf)
+        for target in [t for t in TARGETS if not t.post]:
+            wrk(stack, target, 1, connections, static, None, "")  # warm up, as a running site is
+        # One body per request: more than the fastest run could use, a file per run.
+        bodies = {(t.key, number): stack.dir.parent / f"referral-bodies-{t.key}-{number}.txt"
+                  for t in TARGETS if t.post for number in range(rounds)}
+        csrf = referral_bodies(stack, 1500 * duration, list(bodies.values()))
+        by_key = {target.key: target for target in TARGETS}
+
+        def measure(key: str, number: int) -> dict:
+            target = by_key[key]
+            log(f"performance: round {number + 1}/{rounds}, wrk {target.label} ({duration} s, "
+                f"{connections} connections)")
+            return wrk(stack, target, duration, connections, static,
+                       bodies.get((key, number)), csrf if target.post else "")
+
+        runs = interleaved(list(by_key), rounds, measure)
     finally:
         restore_limits(stack)
     checks = []
     for target in TARGETS:
-        numbers = figures[target.key]
+        numbers = median_run(runs[target.key])
         errors = numbers["non_2xx"] + numbers["socket_errors"]
         checks.append(Check(
             "performance", f"wrk: {target.label}",
-            f"{numbers['requests_per_second']:,.0f} req/s, p50 {numbers['p50_ms']:.1f} ms, "
+            f"{describe(numbers)}, p50 {numbers['p50_ms']:.1f} ms, "
             f"p99 {numbers['p99_ms']:.1f} ms, {errors} errors",
-            "0 errors", errors == 0, [numbers["url"]],
+            "0 errors", errors == 0,
+            [numbers["url"], "req/s of each round: "
+             + ", ".join(f"{rate:,.0f}" for rate in numbers["rps_runs"])],
         ))
     for label, top, bottom, goal in RATIOS:
-        value = figures[top]["requests_per_second"] / figures[bottom]["requests_per_second"]
-        checks.append(Check("performance", f"ratio: {label}", f"{value:.2f}",
-                            f">= {goal:.2f}" if goal else "-",
-                            None if goal is None else value >= goal))
-    created = stack.shell("""
-import json
-from referrals.models import Referral
-print(json.dumps(Referral.objects.count()))
-""")
-    answered = sum(int(figures[key]["requests_per_second"] * duration)
-                   for key in ("refer", "refer_tls"))
+        value = ratio(runs[top], runs[bottom])
+        checks.append(Check(
+            "performance", f"ratio: {label}",
+            f"{value['value']:.2f} (median of {rounds}; rounds {value['low']:.2f}-"
+            f"{value['high']:.2f})",
+            f">= {goal:.2f}" if goal else "-",
+            None if goal is None else value["value"] >= goal,
+            ["ratio of each round: " + ", ".join(f"{r:.2f}" for r in value["per_round"])],
+        ))
+    created = stack.inapp("load_test", "referral_count")
+    answered = sum(int(run["requests_per_second"] * duration)
+                   for key in ("refer", "refer_tls") for run in runs[key])
     checks.append(Check(
         "performance", "referrals stored by the wrk POSTs",
         f"{created:,} (about {answered:,} POSTs answered)", "about one per POST",
@@ -345,7 +359,8 @@ def page_weight(stack: Stack) -> list[Check]:
 def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]:
     checks = page_weight(stack)
     try:
-        checks += throughput(stack, duration=3 if short else 10, connections=16, log=log)
+        checks += throughput(stack, duration=3 if short else 10, connections=16,
+                             rounds=ROUNDS, log=log)
     except Exception as exc:  # noqa: BLE001
         checks.append(failed("performance", "wrk", "figures", exc))
     checks += lighthouse(stack, log=log)

@@ -37,6 +37,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
 from proof import stack as stack_module
+from proof.browser import launch
 from proof.checks import Check, failed
 from proof.stack import HOSTNAME, Stack
 
@@ -54,23 +55,6 @@ CSRF_HINT = (" (a CSRF refusal? nginx passes Host without the port, so with a po
 NEUTRAL_PAGE = (
     "<!doctype html><html lang='en'><title>Neutral</title><h1 id='neutral'>Neutral</h1></html>"
 )
-SITE_FACTS = """
-import json
-from django.conf import settings
-from content.models import Campaign
-from tests.public_urls import (DEMO_SERVICE, LANGUAGE_CODES, all_public_paths,
-                               all_reading_paths, form_paths)
-print(json.dumps({
-    "public": all_public_paths(),
-    "reading": all_reading_paths(),
-    "forms": [path for code in LANGUAGE_CODES for path in form_paths(code)],
-    "languages": LANGUAGE_CODES,
-    "quick_exit": settings.QUICK_EXIT_URL,
-    "csrf_cookie": settings.CSRF_COOKIE_NAME,
-    "demo_service": DEMO_SERVICE,
-    "campaigns": sorted(set(Campaign.objects.published().values_list("slug", flat=True))),
-}))
-"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,7 +391,7 @@ class Client:
 
 @dataclass
 class Crawl:
-    listed: int  # public pages tests/public_urls.py lists
+    listed: int  # public pages proof/public_urls.py lists
     answers: list[Answer]
     expected: dict[str, int]  # path -> the status it must answer
     form_paths: set[str]
@@ -452,7 +436,7 @@ def crawl(stack: Stack, visitor: Visitor, facts: dict) -> Crawl:
 
 
 def check_statuses(result: Crawl) -> Check:
-    """Every public page (tests/public_urls.py, every language) and every extra public
+    """Every public page (proof/public_urls.py, every language) and every extra public
     address answered as it must, through nginx over verified TLS; and the crawl really made
     at least one request per listed page (an empty crawl cannot pass)."""
     wrong = [a for a in result.answers if a.status != result.expected[a.path]]
@@ -747,8 +731,7 @@ def browse(stack: Stack, visitor: Visitor, facts: dict, short: bool,
     browsing = Browsing(f"{own.scheme}://{own.netloc}", facts["quick_exit"])
     site = Site(stack, visitor, facts, browsing)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=stack_module.CHROMIUM, args=stack.chromium_args(), headless=True)
+        browser = launch(playwright, stack.trust_args())
         try:
             for journey in journeys(facts, short):
                 run_journey(browser, site, journey, log)
@@ -943,7 +926,7 @@ def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]
     log(f"privacy: visitor {visitor.address}, {visitor.user_agent}")
     checks: list[Check] = []
     try:
-        facts = stack.shell(SITE_FACTS)
+        facts = stack.inapp("site_facts", "facts")
     except Exception as exc:  # noqa: BLE001 (nothing can be measured without the page list)
         return [failed(PART, "public pages answering 200", "all", exc)]
 

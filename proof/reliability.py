@@ -1,6 +1,13 @@
 """Reliability part of the proof: the referral chaos run and a Redis outage, each on a
-production stack of its own (tests/integration/chaos.py), with a private PostgreSQL cluster so
+production stack of its own (proof/chaos.py), with a private PostgreSQL cluster so
 that it can be restarted.
+
+The chaos run is long, and the test suite runs one too (tests/integration/
+test_referral_chaos.py: 200 referrals, 5 worker kills, 1 Redis and 1 PostgreSQL restart). CI
+runs it once: the test writes its figures to the file named by HELPPORTAL_CHAOS_RESULT, and
+`proof --short --chaos-result FILE` holds those figures to the same goals as its own run
+(and says in every check's name where they came from) instead of running the chaos again. A
+missing file, one from another commit, or figures that miss a goal fail the check.
 """
 
 from __future__ import annotations
@@ -8,11 +15,11 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.integration.chaos import ChaosConfig, run_chaos, run_redis_outage
-
-from .checks import Check, failed
+from .chaos import ChaosConfig, run_chaos, run_redis_outage
+from .checks import Check, commit, failed
 
 P95_GOAL_SECONDS = 1.0
 
@@ -22,11 +29,36 @@ SHORT = {"referrals": 200, "worker_kills": 1, "redis_restarts": 1, "pg_restarts"
          "rate": 8.0, "outage_seconds": 10.0, "outage_referrals": 3}
 
 
-def chaos_checks(summary: dict, plan: dict) -> list[Check]:
+def write_chaos_result(path: Path, summary: dict, plan: dict, source: str) -> None:
+    """The figures of a chaos run made elsewhere (the test suite), for --chaos-result."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "source": source, "commit": commit(),
+        "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "plan": plan, "summary": summary,
+    }, indent=2))
+
+
+def reported_chaos(path: Path) -> list[Check]:
+    """The chaos checks on the figures another run wrote (write_chaos_result), not a run."""
+    name = "chaos run (figures from the test suite)"
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return [failed("reliability", name, "0 lost, 0 duplicated",
+                       RuntimeError(f"no chaos result in {path}: {exc}"))]
+    if result.get("commit") != commit():
+        return [failed("reliability", name, "0 lost, 0 duplicated", RuntimeError(
+            f"{path} is from commit {result.get('commit')}, not {commit()}"))]
+    where = f"from {result['source']}, {result['finished']}"
+    return chaos_checks(result["summary"], result["plan"], where=where)
+
+
+def chaos_checks(summary: dict, plan: dict, where: str = "") -> list[Check]:
     part = "reliability"
     title = (f"chaos run ({plan['referrals']} referrals, {summary['worker_kills']} worker kills, "
              f"{summary['redis_restarts']} Redis restarts, {summary['pg_restarts']} PostgreSQL "
-             "restarts)")
+             "restarts" + (f"; {where}" if where else "") + ")")
     p95 = summary["latency_outside_ms"]["p95"]
     events_done = (summary["worker_kills"] == plan["worker_kills"]
                    and summary["redis_restarts"] == plan["redis_restarts"]
@@ -84,7 +116,10 @@ def outage_checks(summary: dict) -> list[Check]:
     ]
 
 
-def run(out: Path, *, short: bool, log: Callable[[str], None]) -> list[Check]:
+def run(out: Path, *, short: bool, log: Callable[[str], None],
+        chaos_result: Path | None = None) -> list[Check]:
+    """The chaos run (or, with chaos_result, the figures of the one the test suite ran) and
+    the Redis outage."""
     plan = SHORT if short else FULL
     checks: list[Check] = []
     chaos_dir, outage_dir = out / "chaos", out / "outage"
@@ -92,7 +127,18 @@ def run(out: Path, *, short: bool, log: Callable[[str], None]) -> list[Check]:
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
 
-    log(f"reliability: chaos run, {plan['referrals']} referrals")
+    if chaos_result is not None:
+        log(f"reliability: the chaos run's figures from {chaos_result} (not run again)")
+        checks += reported_chaos(chaos_result)
+    else:
+        log(f"reliability: chaos run, {plan['referrals']} referrals")
+        checks += _chaos(plan, chaos_dir, log)
+    checks += _outage(plan, outage_dir, log)
+    return checks
+
+
+def _chaos(plan: dict, chaos_dir: Path, log: Callable[[str], None]) -> list[Check]:
+    checks: list[Check] = []
     try:
         report = run_chaos(ChaosConfig(
             referrals=plan["referrals"], rate=plan["rate"], worker_kills=plan["worker_kills"],
@@ -104,7 +150,11 @@ def run(out: Path, *, short: bool, log: Callable[[str], None]) -> list[Check]:
         checks += chaos_checks(summary, plan)
     except Exception as exc:  # noqa: BLE001
         checks.append(failed("reliability", "chaos run", "0 lost, 0 duplicated", exc))
+    return checks
 
+
+def _outage(plan: dict, outage_dir: Path, log: Callable[[str], None]) -> list[Check]:
+    checks: list[Check] = []
     log(f"reliability: Redis down for {plan['outage_seconds']:.0f} s")
     try:
         outage = run_redis_outage(

@@ -17,7 +17,9 @@ var/proof/report.json. The exit status is 0 only when every check passed.
   PostgreSQL restarts) and a Redis outage, each on a stack of its own.
 
 --short is the version CI runs (.ci/run): the same checks with fewer requests, events and
-seconds. See docs/proof.md.
+seconds. --chaos-result FILE (CI) takes the chaos run's figures from the test suite's run
+(tests/integration/test_referral_chaos.py wrote them to FILE) instead of running it again; see
+proof/reliability.py. See docs/proof.md.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ import json
 import os
 import platform
 import signal
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from .checks import Check, failed
+from .checks import Check, commit, failed
 from .stack import ROOT, Stack
 
 PARTS = ("privacy", "security", "performance", "reliability")
@@ -131,22 +133,14 @@ def markdown(checks: list[Check], meta: dict) -> str:
     return "\n".join(out)
 
 
-def commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=10, check=False)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10, check=False)
-        return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip()
-                                      else "")
-    except OSError:
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--short", action="store_true",
                         help="the short version CI runs: fewer requests, events and seconds")
+    parser.add_argument("--chaos-result", type=Path, default=None, metavar="FILE",
+                        help="the reliability part reports the chaos run the test suite made "
+                             "(its figures in FILE, HELPPORTAL_CHAOS_RESULT of the tests) "
+                             "instead of running it again")
     parser.add_argument("--parts", default=",".join(PARTS),
                         help=f"comma-separated, from {', '.join(PARTS)} (all)")
     args = parser.parse_args(argv)
@@ -174,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                 stack.stop()
         if "reliability" in parts:
             checks += guarded("reliability", "reliability",
-                              lambda: part("reliability").run(OUT, short=args.short, log=say))
+                              lambda: part("reliability").run(
+                                  OUT, short=args.short, log=say,
+                                  chaos_result=args.chaos_result))
     except KeyboardInterrupt:
         say("interrupted; everything stopped")
         return 130
@@ -183,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         "finished": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": time.monotonic() - started,
         "command": "python3 dev.py proof" + (" --short" if args.short else "")
-        + ("" if parts == list(PARTS) else f" --parts {','.join(parts)}"),
+        + ("" if parts == list(PARTS) else f" --parts {','.join(parts)}")
+        + (f" --chaos-result {args.chaos_result}" if args.chaos_result else ""),
         "commit": commit(),
         "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",

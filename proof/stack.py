@@ -1,8 +1,16 @@
-"""The production stack of one proof run, on loopback.
+"""The production-mode stack on loopback, and the pieces every harness builds it from.
 
-A certificate authority made for the run (and trusted only by the checks of this run), nginx
-with TLS on ports 80 and 443 of localhost (the HTTP Observatory scans only those), gunicorn with
-DEBUG off, a Celery worker and beat, a fresh PostgreSQL database (on the server in
+Everything that starts the site the way production runs it is here, once: free_port,
+port_open, redis_ping, find_program, tail, Process (a long-running program in a session of its
+own), the admin URL of the PostgreSQL server, the commands of redis-server, gunicorn, the Celery
+worker and beat, the nginx configuration rendered from deploy/nginx.conf.template, the run's
+certificate authority, and `Stack`, the proof's own stack. The chaos harness (proof/chaos.py),
+the benchmarks (bench/) and the test suites (tests/integration, tests/e2e through
+proof/browser.py) use these; nothing here imports the app, bench/ or tests/.
+
+`Stack`: a certificate authority made for the run (and trusted only by the checks of this run),
+nginx with TLS on ports 80 and 443 of localhost (the HTTP Observatory scans only those),
+gunicorn with DEBUG off, a Celery worker and beat, a fresh PostgreSQL database (on the server in
 DATABASE_URL, else 127.0.0.1:5432) and a redis-server of its own with `noeviction`. Everything
 it writes is under its work directory (var/proof/stack/): logs of every process, the rendered
 nginx configuration, the authority and the site's certificate.
@@ -13,7 +21,7 @@ way and then looks for it everywhere the stack writes.
 
     stack = Stack(workdir, log=print)
     stack.start()
-    ...  # stack.url("/en/"), stack.manage("shell", "-c", code), stack.chromium_args()
+    ...  # stack.url("/en/"), stack.inapp("site_facts", "facts"), stack.chromium_args()
     stack.stop()
 """
 
@@ -29,8 +37,10 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import ssl
+import string
 import subprocess
 import sys
 import time
@@ -38,39 +48,288 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from proof.browser import CHROMIUM_FLAGS
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.web import find_program  # noqa: E402
-from tests.integration.chaos import (  # noqa: E402
-    Process,
-    _admin_url_from_env,
-    free_port,
-    port_open,
-    tail,
-)
-
 PYTHON = sys.executable
 HOSTNAME = "localhost"
 LOOPBACK = "127.0.0.1"
-DEMO_DIRECTORY = ROOT / "referrals" / "seed" / "demo-directory.json"
-
-# Chromium as the machine notes prescribe (Debian's package; never a downloaded browser).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+DEMO_DIRECTORY = ROOT / "directory" / "seed" / "demo-directory.json"
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 class StackError(Exception):
-    """A part of the stack did not start or answer."""
+    """A part of the stack did not start or answer, or a program it needs is missing."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Small pieces
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), timeout=0.5):
+        return True
+    return False
+
+
+def redis_ping(port: int) -> bool:
+    """True when the redis-server on loopback `port` answers PING (no client library)."""
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def find_program(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/local/sbin:/sbin")
+    if not found:
+        raise StackError(f"{name} is not installed (Debian: apt-get install {name})")
+    return found
+
+
+def random_text(length: int) -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def admin_url_from_env() -> str:
+    """The postgres:// URL of the maintenance database on DATABASE_URL's server (else
+    127.0.0.1:5432), where a harness creates and drops the databases of its runs."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return urlsplit(url)._replace(path="/postgres").geturl()
+    return DEFAULT_ADMIN_URL
+
+
+def admin_sql(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql)
+
+
+class Process:
+    """One long-running process in a session of its own (so a group kill reaches its
+    children, and Ctrl-C in a terminal reaches only the harness, which stops it in order)."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str] | None, log: Path):
+        self.name, self.command, self.env, self.log = name, command, env, log
+        self.process: subprocess.Popen | None = None
+        self.expected_exit = False
+        self.starts = 0
+
+    def start(self) -> None:
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        self.expected_exit = False
+        self.starts += 1
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the process and everything it started, as a crash or an OOM kill would."""
+        if self.process is None:
+            return
+        self.expected_exit = True
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+    def stop(self, graceful: int = signal.SIGTERM, timeout: float = 15) -> None:
+        if self.process is None:
+            return
+        self.expected_exit = True
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(graceful)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=timeout)
+        # Whatever is left of its session (pool children, gunicorn workers).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+    def children(self) -> list[int]:
+        if not self.alive():
+            return []
+        pid = self.process.pid
+        try:
+            return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+
+# ---------------------------------------------------------------------------------------------
+# The programs of the production stack, as docker-compose.yml runs them
+
+
+def redis_process(port: int, workdir: Path, env: dict[str, str], *, noeviction: bool = False,
+                  logfile: Path | None = None, stdout: Path | None = None) -> Process:
+    """redis-server on loopback `port`, nothing saved to disk (a restart loses every queued
+    task: the worst case for the broker)."""
+    command = ["redis-server", "--port", str(port), "--bind", LOOPBACK, "--save", "",
+               "--appendonly", "no"]
+    if noeviction:
+        command += ["--maxmemory-policy", "noeviction"]
+    command += ["--dir", str(workdir)]
+    if logfile is not None:
+        command += ["--logfile", str(logfile)]
+    return Process("redis", command, env, stdout or workdir / "redis.log")
+
+
+def gunicorn_process(env: dict[str, str], log: Path) -> Process:
+    """gunicorn with deploy/gunicorn.conf.py (its bind address from GUNICORN_BIND in env)."""
+    return Process("gunicorn",
+                   [PYTHON, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "helpportal.wsgi"],
+                   env, log)
+
+
+def worker_process(env: dict[str, str], log: Path, *, concurrency: int, level: str,
+                   name: str) -> Process:
+    return Process("worker",
+                   [PYTHON, "-m", "celery", "-A", "helpportal", "worker", "-l", level,
+                    "-c", str(concurrency), "-n", f"{name}-{secrets.token_hex(3)}@%h"],
+                   env, log)
+
+
+def beat_process(env: dict[str, str], workdir: Path, log: Path, *, level: str) -> Process:
+    return Process("beat",
+                   [PYTHON, "-m", "celery", "-A", "helpportal", "beat", "-l", level,
+                    "-s", str(workdir / "beat-schedule"), "--pidfile", str(workdir / "beat.pid")],
+                   env, log)
+
+
+def run_manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    """manage.py in the given environment; its output, or StackError with its stderr."""
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    if result.returncode != 0:
+        raise StackError(
+            f"manage.py {' '.join(args)[:80]} failed:\n{result.stderr.strip()[-3000:]}"
+        )
+    return result.stdout
+
+
+def run_inapp(env: dict[str, str], module: str, function: str, args: dict | None = None,
+              timeout: float = 300):
+    """Call `function(**args)` of proof/inapp/<module>.py in the site's Django (a process of
+    its own: `python -m proof.inapp <module> <function>`, in the stack's environment, the
+    arguments as JSON on its stdin) and return what it returned, through JSON."""
+    where = f"proof.inapp.{module}.{function}"
+    result = subprocess.run(
+        [PYTHON, "-m", "proof.inapp", module, function], cwd=ROOT, env=env,
+        input=json.dumps(args or {}), capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise StackError(f"{where} failed:\n{result.stderr.strip()[-3000:]}")
+    output = result.stdout.strip().splitlines()
+    if not output:
+        raise StackError(f"{where} printed nothing")
+    return json.loads(output[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# nginx, from deploy/nginx.conf.template
+
+
+def render_nginx(directory: Path, values: dict[str, str], *, ipv6: bool = False,
+                 realip: bool = False, image_access_log: bool = False,
+                 worker_processes: str = "auto", header: str = "") -> Path:
+    """deploy/nginx.conf.template with its placeholders replaced (directory/site.conf), inside
+    a small nginx.conf that mirrors the official nginx image's; returns the nginx.conf.
+
+    ipv6: every `listen 127.0.0.1:port` also on [::1] ("localhost" may resolve to ::1 first).
+    realip: the client address from X-Forwarded-For, trusted from loopback only, as behind a
+    load balancer (the privacy audit sends a made-up address this way).
+    image_access_log: the image's address-logging "main" access log to stdout, so a run shows
+    that the template overrides it.
+    """
+    text = NGINX_TEMPLATE.read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", value)
+    leftover = sorted(set(re.findall(r"\$\{\w+\}", text)))
+    if leftover:
+        raise StackError(f"nginx template placeholders without a value: {', '.join(leftover)}")
+    if ipv6:
+        text = re.sub(
+            rf"listen {re.escape(LOOPBACK)}:(\d+)( ssl)?;",
+            lambda m: f"listen {LOOPBACK}:{m.group(1)}{m.group(2) or ''};\n"
+                      f"    listen [::1]:{m.group(1)}{m.group(2) or ''};",
+            text,
+        )
+    site = directory / "site.conf"
+    site.write_text(text)
+    temp = directory / "tmp"
+    temp.mkdir()
+    mime = Path("/etc/nginx/mime.types")
+    types = (f"include {mime};" if mime.exists()
+             else "types { text/html html; text/css css; application/javascript js; "
+                  "application/json json; image/svg+xml svg; image/png png; }")
+    http = [types, "default_type application/octet-stream;"]
+    if image_access_log:
+        http += ["log_format main '$remote_addr - $remote_user [$time_local] \"$request\" '",
+                 "                '$status $body_bytes_sent \"$http_referer\" '",
+                 "                '\"$http_user_agent\" \"$http_x_forwarded_for\"';",
+                 "access_log /dev/stdout main;"]
+    http += ["sendfile on;", "keepalive_timeout 65;"]
+    if realip:
+        http += ["# As behind a load balancer: the client address comes from X-Forwarded-For,",
+                 "# trusted from loopback only: the privacy audit sends a made-up address.",
+                 "set_real_ip_from 127.0.0.1;", "set_real_ip_from ::1;",
+                 "real_ip_header X-Forwarded-For;"]
+    http += [f"{kind}_temp_path {temp}/{kind};" for kind in ("fastcgi", "uwsgi", "scgi")]
+    http += [f"client_body_temp_path {temp}/client_body;", f"proxy_temp_path {temp}/proxy;",
+             f"include {site};"]
+    body = "\n".join(f"    {line}" for line in http)
+    main = directory / "nginx.conf"
+    main.write_text(
+        f"# Generated by proof/stack.py{header}. Mirrors the official nginx image's nginx.conf.\n"
+        f"worker_processes {worker_processes};\n"
+        f"pid {directory}/nginx.pid;\n"
+        f"error_log {directory}/error.log notice;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{\n{body}\n}}\n"
+    )
+    return main
+
+
+def nginx_command(nginx: str, directory: Path, conf: Path, *extra: str) -> list[str]:
+    return [nginx, "-p", f"{directory}/", "-e", str(directory / "error.log"), "-c", str(conf),
+            *extra]
+
+
+def nginx_test(nginx: str, directory: Path, conf: Path) -> None:
+    """`nginx -t` on the rendered configuration; StackError with its complaint."""
+    test = subprocess.run(nginx_command(nginx, directory, conf, "-t", "-q"),
+                          capture_output=True, text=True, timeout=30, check=False)
+    if test.returncode != 0:
+        raise StackError(f"nginx -t failed on {conf}:\n{test.stderr}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +447,7 @@ class Stack:
         self.https_port = https_port
         self.extra_env = extra_env or {}
         self.dbname = f"helpportal_proof_{secrets.token_hex(4)}"
-        self.admin_url = _admin_url_from_env()
+        self.admin_url = admin_url_from_env()
         self.db_created = False
         self.redis_port = free_port()
         self.web_port = free_port()
@@ -249,9 +508,9 @@ class Stack:
                 "SITE_URL": self.origin,
                 "SECURE_SSL_REDIRECT": "1",
                 "CLIENT_ADDRESS_HEADER": "HTTP_X_REAL_IP",
-                # The bench's URLconf: the site plus /bench/bare, the framework floor that
-                # page throughput is compared with (DESIGN.md, "Quality bars").
-                "ROOT_URLCONF": "bench.urls",
+                # The site plus /bench/bare (proof/urls.py), the framework floor that page
+                # throughput is compared with (DESIGN.md, "Quality bars").
+                "ROOT_URLCONF": "proof.urls",
                 "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.redis_url,
                 "CACHE_KEY_PREFIX": "proof",
@@ -268,23 +527,12 @@ class Stack:
         return dict(self._env)
 
     def manage(self, *args: str, timeout: float = 600) -> str:
-        result = subprocess.run(
-            [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=self.env(),
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
-        if result.returncode != 0:
-            raise StackError(
-                f"manage.py {' '.join(args)[:80]} failed:\n{result.stderr.strip()[-3000:]}"
-            )
-        return result.stdout
+        return run_manage(self.env(), *args, timeout=timeout)
 
-    def shell(self, code: str, timeout: float = 300):
-        """Run Python in the site's Django (manage.py shell) and return the JSON it printed
-        last: the code must end with print(json.dumps(...))."""
-        output = self.manage("shell", "-c", code, timeout=timeout).strip().splitlines()
-        if not output:
-            raise StackError("the shell code printed nothing")
-        return json.loads(output[-1])
+    def inapp(self, module: str, function: str, args: dict | None = None,
+              timeout: float = 300):
+        """`function(**args)` of proof/inapp/<module>.py, run in the site's Django."""
+        return run_inapp(self.env(), module, function, args, timeout=timeout)
 
     # -- start and stop
 
@@ -310,7 +558,7 @@ class Stack:
 
         self._start_redis()
         self.say(f"database {self.dbname}: create, migrate, seed content and the directory")
-        self._admin(f'CREATE DATABASE "{self.dbname}"')
+        admin_sql(self.admin_url, f'CREATE DATABASE "{self.dbname}"')
         self.db_created = True
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("collectstatic", "--noinput", "-v", "0")
@@ -318,41 +566,21 @@ class Stack:
         self.manage("hsds_import", str(DEMO_DIRECTORY), "--skip-existing")
 
         env = self.env()
-        self.processes["gunicorn"] = Process(
-            "gunicorn",
-            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-             "helpportal.wsgi"],
-            env, self.dir / "gunicorn.log",
-        )
-        self.processes["worker"] = Process(
-            "worker",
-            [PYTHON, "-m", "celery", "-A", "helpportal", "worker", "-l", "info",
-             "-c", str(self.worker_concurrency), "-n", f"proof-{secrets.token_hex(3)}@%h"],
-            env, self.dir / "worker.log",
-        )
-        self.processes["beat"] = Process(
-            "beat",
-            [PYTHON, "-m", "celery", "-A", "helpportal", "beat", "-l", "info",
-             "-s", str(self.dir / "beat-schedule"), "--pidfile", str(self.dir / "beat.pid")],
-            env, self.dir / "beat.log",
-        )
+        self.processes["gunicorn"] = gunicorn_process(env, self.dir / "gunicorn.log")
+        self.processes["worker"] = worker_process(
+            env, self.dir / "worker.log", concurrency=self.worker_concurrency, level="info",
+            name="proof")
+        self.processes["beat"] = beat_process(env, self.dir, self.dir / "beat.log", level="info")
         for name in ("gunicorn", "worker", "beat"):
             self.processes[name].start()
         self._wait("gunicorn", lambda: self._healthy_direct(), 90)
 
         conf = self._render_nginx()
-        test = subprocess.run(
-            [nginx, "-p", f"{self.dir / 'nginx'}/", "-e", str(self.dir / "nginx" / "error.log"),
-             "-c", str(conf), "-t", "-q"],
-            capture_output=True, text=True, timeout=30, check=False,
-        )
-        if test.returncode != 0:
-            raise StackError(f"nginx -t failed:\n{test.stderr}")
+        nginx_dir = self.dir / "nginx"
+        nginx_test(nginx, nginx_dir, conf)
         self.processes["nginx"] = Process(
-            "nginx",
-            [nginx, "-p", f"{self.dir / 'nginx'}/", "-e", str(self.dir / "nginx" / "error.log"),
-             "-c", str(conf), "-g", "daemon off;"],
-            env, self.dir / "nginx" / "access.log",
+            "nginx", nginx_command(nginx, nginx_dir, conf, "-g", "daemon off;"),
+            env, nginx_dir / "access.log",
         )
         self.processes["nginx"].start()
         self._wait("nginx", self.healthy, 30)
@@ -371,7 +599,7 @@ class Stack:
                 redis.stop()
         if self.db_created:
             with contextlib.suppress(Exception):
-                self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+                admin_sql(self.admin_url, f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
             self.db_created = False
 
     def __enter__(self) -> Stack:
@@ -387,30 +615,15 @@ class Stack:
 
     # -- parts
 
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(sql)
-
     def _start_redis(self) -> None:
-        self.processes["redis"] = Process(
-            "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", LOOPBACK,
-             "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction",
-             "--dir", str(self.dir), "--logfile", str(self.dir / "redis.log")],
-            self.env(), self.dir / "redis-stdout.log",
-        )
+        self.processes["redis"] = redis_process(
+            self.redis_port, self.dir, self.env(), noeviction=True,
+            logfile=self.dir / "redis.log", stdout=self.dir / "redis-stdout.log")
         self.processes["redis"].start()
         self._wait("redis", self.redis_ping, 30)
 
     def redis_ping(self) -> bool:
-        try:
-            with socket.create_connection((LOOPBACK, self.redis_port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
+        return redis_ping(self.redis_port)
 
     def _healthy_direct(self) -> bool:
         try:
@@ -453,8 +666,7 @@ class Stack:
 
     def _render_nginx(self) -> Path:
         directory = self.dir / "nginx"
-        text = (ROOT / "deploy" / "nginx.conf.template").read_text()
-        values = {
+        return render_nginx(directory, {
             "UPSTREAM": f"{LOOPBACK}:{self.web_port}",
             "HTTP_LISTEN": f"{LOOPBACK}:{self.http_port}",
             "SITE_LISTEN": f"{LOOPBACK}:{self.https_port} ssl",
@@ -462,56 +674,17 @@ class Stack:
             "TLS_KEY": str(self.tls["key"]),
             "CACHE_DIR": str(directory / "cache"),
             "STATIC_ROOT": str(self.dir / "static"),
-        }
-        for name, value in values.items():
-            text = text.replace("${" + name + "}", value)
-        leftover = sorted(set(re.findall(r"\$\{\w+\}", text)))
-        if leftover:
-            raise StackError(f"nginx template placeholders without a value: {leftover}")
-        # "localhost" may resolve to ::1 first: answer there too, with the same servers.
-        text = re.sub(
-            rf"listen {re.escape(LOOPBACK)}:(\d+)( ssl)?;",
-            lambda m: f"listen {LOOPBACK}:{m.group(1)}{m.group(2) or ''};\n"
-                      f"    listen [::1]:{m.group(1)}{m.group(2) or ''};",
-            text,
-        )
-        site = directory / "site.conf"
-        site.write_text(text)
-        temp = directory / "tmp"
-        temp.mkdir()
-        mime = Path("/etc/nginx/mime.types")
-        types = f"include {mime};" if mime.exists() else "types { text/html html; }"
-        main = directory / "nginx.conf"
-        main.write_text(f"""# Generated by proof/stack.py for one proof run.
-worker_processes 2;
-pid {directory}/nginx.pid;
-error_log {directory}/error.log notice;
-events {{ worker_connections 1024; }}
-http {{
-    {types}
-    default_type application/octet-stream;
-    sendfile on;
-    keepalive_timeout 65;
-    # As behind a load balancer: the client address comes from X-Forwarded-For, trusted from
-    # loopback only. The privacy audit sends a made-up address this way.
-    set_real_ip_from 127.0.0.1;
-    set_real_ip_from ::1;
-    real_ip_header X-Forwarded-For;
-    client_body_temp_path {temp}/client_body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {site};
-}}
-""")
-        return main
+        }, ipv6=True, realip=True, worker_processes="2", header=" for one proof run")
 
     # -- for the checks
 
+    def trust_args(self) -> list[str]:
+        """The chromium flag that trusts this run's site key (and nothing else)."""
+        return [f"--ignore-certificate-errors-spki-list={self.tls['spki']}"]
+
     def chromium_args(self) -> list[str]:
-        """Flags for Debian chromium: the machine's set, plus trust in this run's site key."""
-        return [*CHROMIUM_FLAGS, f"--ignore-certificate-errors-spki-list={self.tls['spki']}"]
+        """Flags for Debian chromium (proof/browser.py), plus trust in this run's site key."""
+        return [*CHROMIUM_FLAGS, *self.trust_args()]
 
     def wait_healthy(self, timeout: float = 60) -> None:
         """Until gunicorn answers /healthz (after a restart, say)."""

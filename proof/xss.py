@@ -53,8 +53,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from proof.browser import launch
 from proof.checks import Check, failed
-from proof.stack import CHROMIUM, Stack
+from proof.stack import Stack
 
 PART = "security"
 NAME_RENDERED = "XSS: payloads rendered"
@@ -410,102 +411,7 @@ def submit(page, selector: str):
 
 
 # ---------------------------------------------------------------------------------------------
-# Setting up and tidying up, in the site's Django
-
-SETUP = r"""
-import json
-from django.contrib.auth import get_user_model
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from content.models import Campaign, Page, PageText, Pathway, PathwayText, Step, StepText
-from content.services import text_publish
-from referrals.models import Membership, Organization, Service
-
-ARGS = json.loads(__ARGS__)
-groups = ARGS["groups"]
-tag = ARGS["tag"]
-everything = "\n".join(html for group in groups for html in group)
-short = [" ".join(group) for group in groups]
-
-pathway = Pathway.objects.create(key=f"proof-xss-{tag}", audience="self", order=250)
-text = PathwayText.objects.create(
-    pathway=pathway, language="en", title=short[0], summary=everything, intro=everything,
-)
-text_publish(text=text)
-steps = []
-for number, group in enumerate(groups, start=1):
-    step = Step.objects.create(pathway=pathway, key=f"group-{number}", order=number, minutes=1)
-    step_text = StepText.objects.create(
-        step=step, language="en", title=short[number - 1], body="\n".join(group)
-    )
-    text_publish(text=step_text)
-    steps.append({"number": number, "pk": step_text.pk})
-
-page = Page.objects.create(key=f"proof-xss-{tag}", sensitive=True)
-page_text = PageText.objects.create(page=page, language="en", title="Proof page",
-                                    body="<p>Draft.</p>")
-campaign = Campaign.objects.create(
-    slug=f"proof-xss-{tag}", name=short[1 % len(short)], language="en",
-    title=short[2 % len(short)], message=everything,
-)
-
-organization = Organization.objects.create(
-    name=f"Proof XSS organisation {tag} (demo)", country="IS", demo=True
-)
-common = dict(organization=organization, languages=["en"], service_areas=["IS"],
-              delivery_modes=["online"], audiences=["self"], accepts_anonymous_referrals=True)
-open_service = Service.objects.create(name=f"Proof XSS service {tag}", **common)
-closed_service = Service.objects.create(name=f"Proof XSS closed service {tag}",
-                                        intake=Service.Intake.CLOSED, **common)
-
-users = {}
-for role in ("clinician", "editor"):
-    user = get_user_model().objects.create_user(
-        username=f"proof-xss-{role}-{tag}", password=ARGS["password"], is_staff=True,
-        is_superuser=(role == "editor"),
-    )
-    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    users[role] = {"username": user.username, "key": device.key, "step": device.step,
-                   "t0": device.t0, "digits": device.digits, "drift": device.drift}
-    if role == "clinician":
-        Membership.objects.create(user=user, organization=organization)
-
-print(json.dumps({
-    "pathway": pathway.key, "pathway_text": text.pk, "steps": steps,
-    "page_text": page_text.pk, "campaign": campaign.slug, "campaign_pk": campaign.pk,
-    "organization": str(organization.pk), "open_service": str(open_service.pk),
-    "closed_service": str(closed_service.pk), "users": users,
-}))
-"""
-
-TEARDOWN = r"""
-import json
-from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from content.models import Campaign, Page, PageText, Pathway, PathwayText, Revision, StepText
-from content.services import content_version_bump
-from referrals.models import Organization, Referral
-
-tag = __TAG__
-removed = {}
-for model, lookup in ((PathwayText, {"pathway__key": f"proof-xss-{tag}"}),
-                      (StepText, {"step__pathway__key": f"proof-xss-{tag}"}),
-                      (PageText, {"page__key": f"proof-xss-{tag}"})):
-    pks = list(model.objects.filter(**lookup).values_list("pk", flat=True))
-    Revision.objects.filter(content_type=ContentType.objects.get_for_model(model),
-                            object_id__in=pks).delete()
-removed["pathway"] = Pathway.objects.filter(key=f"proof-xss-{tag}").delete()[0]
-removed["page"] = Page.objects.filter(key=f"proof-xss-{tag}").delete()[0]
-removed["campaign"] = Campaign.objects.filter(slug=f"proof-xss-{tag}").delete()[0]
-organizations = Organization.objects.filter(name__startswith=f"Proof XSS organisation {tag}")
-removed["referrals"] = Referral.objects.filter(service__organization__in=organizations).delete()[0]
-removed["organisation"] = organizations.delete()[0]
-removed["users"] = get_user_model().objects.filter(
-    username__in=[f"proof-xss-{role}-{tag}" for role in ("clinician", "editor")]
-).delete()[0]
-content_version_bump()
-print(json.dumps(removed))
-"""
-
+# Signing in (the content is set up and removed by proof/inapp/xss_content.py)
 
 def totp_code(user: dict) -> str:
     """The code the user's authenticator app shows now (django-otp's own TOTP)."""
@@ -771,9 +677,7 @@ class Replayer(threading.Thread):
 
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, args=self.stack.chromium_args(), headless=True
-                )
+                browser = launch(playwright, self.stack.trust_args())
                 try:
                     context = self.observer.watch(
                         browser.new_context(bypass_csp=True, **CONTEXT_OPTIONS)
@@ -856,9 +760,9 @@ def run(stack: Stack, *, log: Callable[[str], None]) -> list[Check]:
     try:
         log(f"xss: {len(items)} payloads in {len(groups)} groups; setting up content, two "
             "services and two staff users")
-        args = json.dumps({"groups": [[item.html for item in group] for group in groups],
-                           "tag": tag, "password": password})
-        setup = stack.shell(SETUP.replace("__ARGS__", repr(args)))
+        setup = stack.inapp("xss_content", "setup", {
+            "groups": [[item.html for item in group] for group in groups], "tag": tag,
+            "password": password})
     except Exception as exc:  # noqa: BLE001
         return [failed(PART, name, goal, exc) for name, goal in zip(names, goals, strict=True)]
     try:
@@ -867,7 +771,7 @@ def run(stack: Stack, *, log: Callable[[str], None]) -> list[Check]:
         return [failed(PART, name, goal, exc) for name, goal in zip(names, goals, strict=True)]
     finally:
         try:
-            removed = stack.shell(TEARDOWN.replace("__TAG__", repr(tag)))
+            removed = stack.inapp("xss_content", "teardown", {"tag": tag})
             log(f"xss: removed what it made (rows, with cascades): {removed}")
         except Exception as exc:  # noqa: BLE001
             log(f"xss: could not remove what it made: {exc}")
@@ -883,9 +787,7 @@ def _run(stack: Stack, log, setup: dict, groups: list[list[Payload]], password: 
     real = Observer(on_snapshot=replayer.queue.put)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=stack.chromium_args(), headless=True
-            )
+            browser = launch(playwright, stack.trust_args())
             try:
                 visitor_context = real.watch(browser.new_context(**CONTEXT_OPTIONS))
                 editor_context = real.watch(browser.new_context(**CONTEXT_OPTIONS))
@@ -987,7 +889,7 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    from tests.integration.chaos import free_port
+    from proof.stack import free_port
 
     workdir = Path(sys.argv[1] if len(sys.argv) > 1 else "var/proof-dev-xss").resolve()
     port = free_port()

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from proof.browser import CHROMIUM
+
 REQUIRE_ALL = os.environ.get("HELPPORTAL_REQUIRE_ALL") == "1"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def _missing() -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from tests.public_urls import all_public_paths
+from proof.public_urls import all_public_paths
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.conf import settings
 
-from tests.public_urls import all_public_paths
+from proof.public_urls import all_public_paths
 
 pytestmark = pytest.mark.django_db
 

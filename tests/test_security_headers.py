@@ -1,6 +1,6 @@
 import pytest
 
-from tests.public_urls import all_public_paths
+from proof.public_urls import all_public_paths
 
 pytestmark = pytest.mark.django_db
 

@@ -17,16 +17,8 @@ from urllib.parse import urlsplit  # noqa: E402
 
 import pytest  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from proof.browser import launch  # noqa: E402 (chromium's path and flags, for every harness)
+
 DEFAULT_VIEWPORT = (1280, 800)
 # Fail fast: every page is local and small.
 TIMEOUT_MS = 15_000
@@ -66,9 +58,7 @@ def browser() -> Iterator[object]:
 
     playwright = sync_playwright().start()
     try:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
+        browser = launch(playwright)
         try:
             yield browser
         finally:

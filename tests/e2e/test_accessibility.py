@@ -6,7 +6,7 @@ and reloads the database, so one per page would be slow); a failure names each p
 
 import pytest
 
-from tests.public_urls import LANGUAGE_CODES, public_paths
+from proof.public_urls import LANGUAGE_CODES, public_paths
 
 pytestmark = pytest.mark.browser
 

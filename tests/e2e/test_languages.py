@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tests.public_urls import LANGUAGE_CODES
+from proof.public_urls import LANGUAGE_CODES
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.public_urls import LANGUAGE_CODES, form_paths, reading_paths
+from proof.public_urls import LANGUAGE_CODES, form_paths, reading_paths
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,9 @@ import re
 import pytest
 
 from directory.models import Service
+from proof.public_urls import LANGUAGE_CODES
 from referrals import services
 from referrals.models import MailboxMessage, Referral
-from tests.public_urls import LANGUAGE_CODES
 from tests.referrals.factories import make_member
 
 pytestmark = pytest.mark.browser

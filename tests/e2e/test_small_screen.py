@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.public_urls import public_paths
+from proof.public_urls import public_paths
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 answered 200 too, and they reach their provider once Redis is back (DESIGN.md, principle 7).
 
 A short version of `bench/referrals.py --redis-outage 60`: the production stack on loopback
-(tests/integration/chaos.py, run_redis_outage) with its own redis-server, which is stopped for
+(proof/chaos.py, run_redis_outage) with its own redis-server, which is stopped for
 8 s while two visitors browse public pages and three referrals are sent. About 50 s.
 """
 
@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from .chaos import ChaosConfig, run_redis_outage
+from proof.chaos import ChaosConfig, run_redis_outage
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres]
 

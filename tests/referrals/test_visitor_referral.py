@@ -7,10 +7,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from directory.models import Service
+from proof.public_urls import DEMO_SERVICE
 from referrals import crypto, services
 from referrals.codenames import codename_normalise
 from referrals.models import Outbox, Referral
-from tests.public_urls import DEMO_SERVICE
 from tests.referrals.factories import make_service
 from tests.test_no_visitor_data_is_kept import dump_every_table, dump_the_cache
 

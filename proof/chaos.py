@@ -12,7 +12,7 @@ as a person would. Then the harness waits (bounded) until every delivery is done
 what was lost, duplicated and re-sent, and how long each referral took from submit to its
 provider's webhook.
 
-    from tests.integration.chaos import ChaosConfig, run_chaos
+    from proof.chaos import ChaosConfig, run_chaos
     report = run_chaos(ChaosConfig(referrals=200, worker_kills=5, redis_restarts=1,
                                    pg_restarts=1, workdir=path, log=print))
     print(report.text())
@@ -21,9 +21,11 @@ provider's webhook.
 minute under the same stack, requests public pages and submits referrals meanwhile, starts it
 again and waits until those referrals are delivered (see its docstring for the report).
 
-Used by tests/integration/test_referral_chaos.py and bench/referrals.py. This file is also
-the webhook receiver: `python tests/integration/chaos.py receiver --port P --secret S --log F`
-(it imports nothing from the project, so it starts in a fraction of a second).
+Used by tests/integration/test_referral_chaos.py, tests/integration/test_outage.py,
+bench/referrals.py and the proof's reliability part. It builds the stack from proof/stack.py's
+pieces (Process, redis-server, gunicorn, worker and beat), proof/postgres.py's private cluster
+and proof/receiver.py, the provider's webhook receiver; visitors fill the form with
+proof/forms.py. The one service of the run is made by proof/inapp/chaos_service.py.
 
 The counts:
 
@@ -57,9 +59,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
-import string
-import subprocess
 import sys
 import tempfile
 import threading
@@ -67,19 +66,37 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
-PYTHON = sys.executable
-DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from proof.forms import Browser, FormError, codename_in, form_fill
+from proof.postgres import PrivatePostgres
+from proof.stack import (
+    LOOPBACK,
+    PYTHON,
+    ROOT,
+    Process,
+    StackError,
+    admin_sql,
+    admin_url_from_env,
+    beat_process,
+    free_port,
+    gunicorn_process,
+    port_open,
+    random_text,
+    redis_ping,
+    redis_process,
+    run_inapp,
+    run_manage,
+    tail,
+    worker_process,
+)
 
+HOST = LOOPBACK
 
-class ChaosError(Exception):
-    """Something the harness needs did not start or answer."""
+# One error for "something the harness needs did not start or answer", whichever piece of the
+# stack raised it.
+ChaosError = StackError
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,82 +314,6 @@ class ChaosReport:
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------------------------------------
-# The webhook receiver (runs as its own process: `python chaos.py receiver ...`)
-
-
-def receiver_main(argv: list[str]) -> int:
-    import argparse
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    parser = argparse.ArgumentParser(prog="chaos.py receiver")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--secret", required=True)
-    parser.add_argument("--log", required=True)
-    parser.add_argument("--fail-rate", type=float, default=0.0)
-    parser.add_argument("--lifetime", type=float, default=3600.0,
-                        help="exit after this many seconds even if nobody stops it")
-    args = parser.parse_args(argv)
-    lock = threading.Lock()
-    out = open(args.log, "a", buffering=1)  # noqa: SIM115 (open for the server's lifetime)
-    secret = args.secret.encode()
-    chance = random.Random()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):  # noqa: N802 (http.server's naming)
-            self._answer(200, b"ok")
-
-        def do_POST(self):  # noqa: N802
-            arrived = time.time()
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(min(length, 1 << 20))
-            expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-            given = self.headers.get("X-Helpportal-Signature", "")
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                payload = {}
-            fail = args.fail_rate > 0 and chance.random() < args.fail_rate
-            record = {
-                "t": arrived,
-                "key": self.headers.get("Idempotency-Key", ""),
-                "signature_ok": hmac.compare_digest(expected, given),
-                "referral_id": payload.get("referral_id", ""),
-                "delivery_id": payload.get("delivery_id", ""),
-                "event": payload.get("event", ""),
-                "content_type": self.headers.get("Content-Type", ""),
-                "answered": 503 if fail else 200,
-                "body": body.decode("utf-8", "replace"),
-            }
-            with lock:
-                out.write(json.dumps(record) + "\n")
-            self._answer(503 if fail else 200, b'{"ok":false}' if fail else b'{"ok":true}')
-
-        def _answer(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):  # quiet
-            pass
-
-    server = ThreadingHTTPServer((HOST, args.port), Handler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    timer = threading.Timer(args.lifetime, server.shutdown)  # bounded even if orphaned
-    timer.daemon = True
-    timer.start()
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        out.close()
-    return 0
-
-
 def read_receiver_log(path: Path) -> list[dict]:
     records = []
     if not path.exists():
@@ -384,227 +325,7 @@ def read_receiver_log(path: Path) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Small helpers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def random_text(length: int) -> str:
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
-
-
-def port_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=0.5):
-        return True
-    return False
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-class Process:
-    """One long-running process in a session of its own (so a group kill reaches its
-    children, and Ctrl-C in a terminal reaches only the harness, which stops it in order)."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path):
-        self.name, self.command, self.env, self.log = name, command, env, log
-        self.process: subprocess.Popen | None = None
-        self.expected_exit = False
-        self.starts = 0
-
-    def start(self) -> None:
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        self.expected_exit = False
-        self.starts += 1
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the process and everything it started, as a crash or an OOM kill would."""
-        if self.process is None:
-            return
-        self.expected_exit = True
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-
-    def stop(self, graceful: int = signal.SIGTERM, timeout: float = 15) -> None:
-        if self.process is None:
-            return
-        self.expected_exit = True
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(graceful)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=timeout)
-        # Whatever is left of its session (pool children, gunicorn workers).
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-
-    def children(self) -> list[int]:
-        if not self.alive():
-            return []
-        pid = self.process.pid
-        try:
-            return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            return []
-
-
-# ---------------------------------------------------------------------------------------------
-# The form, as a browser would fill it
-
-
-class FormParser(HTMLParser):
-    """Every <form> with its fields; enough of HTML for Django's rendered forms."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self._form: dict | None = None
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        a = {name: value if value is not None else "" for name, value in attrs}
-        if tag == "form":
-            self._form = {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
-                          "fields": []}
-            self.forms.append(self._form)
-        if self._form is None:
-            return
-        if tag == "input" and a.get("name"):
-            kind = a.get("type", "text").lower()
-            self._form["fields"].append(
-                {"tag": "input", "type": kind, "name": a["name"], "value": a.get("value"),
-                 "checked": "checked" in a}
-            )
-        elif tag == "button" and a.get("name"):
-            self._form["fields"].append(
-                {"tag": "button", "type": a.get("type", "submit").lower(), "name": a["name"],
-                 "value": a.get("value", "")}
-            )
-        elif tag == "textarea" and a.get("name"):
-            self._textarea = a["name"]
-            self._text = []
-        elif tag == "select" and a.get("name"):
-            self._select = a["name"]
-            self._form["fields"].append({"tag": "select", "name": a["name"], "options": []})
-        elif tag == "option" and self._select:
-            select = self._form["fields"][-1]
-            select["options"].append((a.get("value", ""), "selected" in a))
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "textarea" and self._textarea is not None and self._form is not None:
-            self._form["fields"].append(
-                {"tag": "textarea", "name": self._textarea, "value": "".join(self._text)}
-            )
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "form":
-            self._form = None
-
-
-def form_fill(html: str, message: str) -> tuple[str, list[tuple[str, str]]]:
-    """(action, fields) of the form that has a textarea named message: every hidden input
-    copied, every checkbox ticked, the first radio of a group chosen, selects left at their
-    selected option, the message written, other texts as they were (empty)."""
-    parser = FormParser()
-    parser.feed(html)
-    for form in parser.forms:
-        if any(f["tag"] == "textarea" and f["name"] == "message" for f in form["fields"]):
-            break
-    else:
-        raise ChaosError("no form with a textarea named 'message' on the page")
-    fields: list[tuple[str, str]] = []
-    radios_done: set[str] = set()
-    for f in form["fields"]:
-        name = f["name"]
-        if f["tag"] == "textarea":
-            fields.append((name, message if name == "message" else f["value"]))
-        elif f["tag"] == "select":
-            chosen = [value for value, selected in f["options"] if selected]
-            if chosen or f["options"]:
-                fields.append((name, (chosen or [f["options"][0][0]])[0]))
-        elif f["tag"] == "button":
-            continue  # a named submit button is added once, below
-        elif f["type"] == "checkbox":
-            fields.append((name, f["value"] if f["value"] is not None else "on"))
-        elif f["type"] == "radio":
-            if name not in radios_done:
-                radios_done.add(name)
-                fields.append((name, f["value"] or "on"))
-        elif f["type"] in ("submit", "image", "reset", "file"):
-            continue
-        else:  # hidden, text, email, ...
-            fields.append((name, f["value"] or ""))
-    buttons = [f for f in form["fields"] if f["tag"] == "button" and f["type"] == "submit"]
-    buttons += [f for f in form["fields"] if f["tag"] == "input" and f["type"] == "submit"]
-    if buttons:
-        fields.append((buttons[0]["name"], buttons[0]["value"] or ""))
-    return form["action"], fields
-
-
-CODENAME = re.compile(r"\b[a-z]{3,10}(?:-[a-z]{3,10}){6}\b")
-
-
-def codename_in(html: str) -> str:
-    """The seven-word codename shown on the page, if there is one (text or input value)."""
-    text = re.sub(r"<[^>]+>", " ", html)
-    match = CODENAME.search(text) or CODENAME.search(html)
-    return match.group(0) if match else ""
-
-
-class Browser:
-    """One visitor: a cookie jar and plain HTTP/1.1 to gunicorn on loopback."""
-
-    def __init__(self, port: int, timeout: float = 30):
-        self.port, self.timeout = port, timeout
-        self.cookies: dict[str, str] = {}
-        self.origin = f"http://{HOST}:{port}"
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None):
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-        try:
-            sent = {"Host": f"{HOST}:{self.port}", "Accept": "text/html",
-                    "Accept-Language": "en", **(headers or {})}
-            if self.cookies:
-                sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-            conn.request(method, path, body=body, headers=sent)
-            response = conn.getresponse()
-            data = response.read()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                jar = SimpleCookie()
-                jar.load(header)
-                for name, morsel in jar.items():
-                    self.cookies[name] = morsel.value
-            return response.status, response.headers, data.decode("utf-8", "replace")
-        finally:
-            conn.close()
+# A visitor sending the form
 
 
 RETRY_STATUSES = (502, 503, 504)  # "try again in a moment": a person does
@@ -680,7 +401,7 @@ def submit_referral(port: int, path: str, submission: Submission, *, retries: in
             submission.codename = codename_in(html)
         else:
             submission.error = f"POST {submission.post_status}->{status}"
-    except (OSError, http.client.HTTPException, ChaosError) as exc:
+    except (OSError, http.client.HTTPException, ChaosError, FormError) as exc:
         submission.error = f"{type(exc).__name__}: {exc}"[:200]
     finally:
         submission.seconds = time.monotonic() - started
@@ -692,186 +413,15 @@ def message_for(marker: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# A private PostgreSQL cluster (ChaosConfig.own_postgres), so it can be restarted
-
-
-def find_pg_bindir() -> Path | None:
-    """The directory holding initdb, pg_ctl and postgres: $HELPPORTAL_PG_BINDIR, else the
-    newest /usr/lib/postgresql/<version>/bin (Debian), else `pg_config --bindir`, else PATH."""
-    candidates = []
-    if os.environ.get("HELPPORTAL_PG_BINDIR"):
-        candidates.append(Path(os.environ["HELPPORTAL_PG_BINDIR"]))
-    debian = Path("/usr/lib/postgresql")
-    if debian.is_dir():
-        versions = [p for p in debian.iterdir() if p.name.split(".")[0].isdigit()]
-        candidates += [p / "bin" for p in sorted(
-            versions, key=lambda p: [int(x) for x in p.name.split(".") if x.isdigit()],
-            reverse=True)]
-    if shutil.which("pg_config"):
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
-                                 timeout=10, check=False).stdout.strip()
-            if out:
-                candidates.append(Path(out))
-    if shutil.which("initdb"):
-        candidates.append(Path(shutil.which("initdb")).parent)
-    for directory in candidates:
-        if all((directory / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
-            return directory
-    return None
-
-
-def private_postgres_missing() -> str:
-    """Why a private cluster cannot be made here ("" when it can)."""
-    if find_pg_bindir() is None:
-        return ("needs PostgreSQL's server binaries (initdb, pg_ctl, postgres; Debian: "
-                "apt-get install postgresql, or set HELPPORTAL_PG_BINDIR)")
-    if os.geteuid() == 0:
-        import pwd
-
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            return "runs as root, and PostgreSQL refuses to: needs a 'postgres' user to run as"
-        if not shutil.which("runuser"):
-            return "runs as root and needs runuser (util-linux) to run PostgreSQL as postgres"
-    return ""
-
-
-class PrivatePostgres:
-    """One throwaway cluster: initdb, then postgres on a free loopback port under pg_ctl.
-
-    TCP on 127.0.0.1 only (no Unix socket), trust authentication, fsync and synchronous commit
-    on (so a restart is a real one). As root, every PostgreSQL program runs as the `postgres`
-    user (initdb and postgres refuse root) in a directory it owns: `<workdir>/postgres`, or a
-    temporary directory under /tmp when postgres cannot enter the workdir (e.g. pytest's
-    tmp_path under /tmp/pytest-of-root, mode 700). Its log is copied to the workdir at the end.
-    Never touches any other server.
-    """
-
-    def __init__(self, workdir: Path, say: Callable[[str], None]):
-        self.workdir, self.say = workdir, say
-        self.bindir = find_pg_bindir()
-        self.port = free_port()
-        self.as_postgres = os.geteuid() == 0
-        self.base: Path | None = None
-        self.in_tmp = False
-        self.running = False
-
-    @property
-    def admin_url(self) -> str:
-        return f"postgres://postgres@{HOST}:{self.port}/postgres"
-
-    @property
-    def data(self) -> Path:
-        return self.base / "data"
-
-    @property
-    def log(self) -> Path:
-        return self.base / "postgres.log"
-
-    def _command(self, program: str, *args: str) -> list[str]:
-        runas = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
-        return [*runas, str(self.bindir / program), *args]
-
-    def _run(self, program: str, *args: str, timeout: float = 120) -> str:
-        result = subprocess.run(self._command(program, *args), cwd=self.base,
-                                capture_output=True, text=True, timeout=timeout, check=False,
-                                stdin=subprocess.DEVNULL)
-        if result.returncode != 0:
-            raise ChaosError(f"{program} {' '.join(args[:2])} failed ({result.returncode}):\n"
-                             f"{(result.stdout + result.stderr).strip()[-2000:]}\n"
-                             f"{tail(self.log) if self.base else ''}")
-        return result.stdout
-
-    def _postgres_can_enter(self, directory: Path) -> bool:
-        if not self.as_postgres:
-            return True
-        result = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(directory)],
-                                capture_output=True, timeout=10, check=False)
-        return result.returncode == 0
-
-    def init(self) -> None:
-        missing = private_postgres_missing()
-        if missing:
-            raise ChaosError(missing)
-        if self._postgres_can_enter(self.workdir):
-            self.base = self.workdir / "postgres"
-            shutil.rmtree(self.base, ignore_errors=True)
-            self.base.mkdir(parents=True)
-        else:
-            self.base = Path(tempfile.mkdtemp(prefix="helpportal-chaos-pg-", dir="/tmp"))
-            self.in_tmp = True
-            self.say(f"the postgres user cannot enter {self.workdir}: the private cluster "
-                     f"goes to {self.base} (its log is copied back at the end)")
-        if self.as_postgres:
-            shutil.chown(self.base, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C", "--no-sync", "--no-instructions")
-        with open(self.data / "postgresql.conf", "a") as conf:  # stays postgres's file
-            conf.write(
-                "\n# helpportal chaos harness: a throwaway cluster on loopback\n"
-                f"port = {self.port}\n"
-                f"listen_addresses = '{HOST}'\n"
-                "unix_socket_directories = ''\n"
-                "fsync = on\n"
-                "synchronous_commit = on\n"
-                "full_page_writes = on\n"
-                "max_connections = 100\n"
-                "shared_buffers = 32MB\n"
-                "log_min_messages = warning\n"
-                "log_line_prefix = '%m [%p] '\n"
-            )
-
-    def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                  "start")
-        self.running = True
-        deadline = time.monotonic() + 30
-        while not self.answers():
-            if time.monotonic() > deadline:
-                raise ChaosError(f"PostgreSQL :{self.port} does not answer:\n{tail(self.log)}")
-            time.sleep(0.1)
-
-    def stop(self, mode: str = "fast") -> None:
-        self.running = False
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
-
-    def answers(self) -> bool:
-        import psycopg
-
-        try:
-            with psycopg.connect(self.admin_url, connect_timeout=2) as conn:
-                return conn.execute("SELECT 1").fetchone() == (1,)
-        except psycopg.Error:
-            return False
-
-    def remove(self) -> None:
-        """Stop the cluster (immediately if it will not stop) and delete it; keep its log."""
-        if self.base is None:
-            return
-        if (self.data / "postmaster.pid").exists():
-            try:
-                self.stop("fast")
-            except (ChaosError, subprocess.SubprocessError):
-                with contextlib.suppress(ChaosError, subprocess.SubprocessError):
-                    self.stop("immediate")
-        with contextlib.suppress(OSError):
-            if self.log.exists() and self.base != self.workdir / "postgres":
-                shutil.copyfile(self.log, self.workdir / "postgres.log")
-        shutil.rmtree(self.data, ignore_errors=True)
-        if self.in_tmp:
-            shutil.rmtree(self.base, ignore_errors=True)
-        self.base = None
-
-
-# ---------------------------------------------------------------------------------------------
 # The stack
 
 
-class Stack:
+class ChaosStack:
     """Database (on the shared server, or on a private cluster), Redis, receiver, gunicorn,
-    worker and beat of one run."""
+    worker and beat of one run, plain HTTP on loopback (no nginx: the chaos is behind it).
+
+    Built from proof/stack.py's pieces, as the proof's Stack is; what differs is what a chaos
+    run needs: a receiver, a cluster it may restart, limits a load cannot reach."""
 
     def __init__(self, config: ChaosConfig, workdir: Path):
         self.config = config
@@ -879,7 +429,7 @@ class Stack:
         self.dbname = f"helpportal_chaos_{secrets.token_hex(4)}"
         self.pg = PrivatePostgres(workdir, config.say) if config.private_postgres else None
         self.admin_url = (self.pg.admin_url if self.pg is not None
-                          else config.admin_url or _admin_url_from_env())
+                          else config.admin_url or admin_url_from_env())
         self.db_created = False
         self.redis_port = free_port()
         self.web_port = free_port()
@@ -944,19 +494,13 @@ class Stack:
 
     # -- set-up
 
-    def _admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(sql)
-
     def create_database(self) -> None:
-        self._admin(f'CREATE DATABASE "{self.dbname}"')
+        admin_sql(self.admin_url, f'CREATE DATABASE "{self.dbname}"')
         self.db_created = True
 
     def drop_database(self) -> None:
         if self.db_created and self.pg is None:  # a private cluster goes as a whole
-            self._admin(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+            admin_sql(self.admin_url, f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
         self.db_created = False
 
     def teardown(self) -> None:
@@ -973,13 +517,7 @@ class Stack:
                 self.config.say(f"could not remove the private PostgreSQL cluster: {exc}")
 
     def manage(self, *args: str, timeout: float = 300) -> str:
-        result = subprocess.run(
-            [PYTHON, str(ROOT / "manage.py"), *args], cwd=ROOT, env=self.env(),
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
-        if result.returncode != 0:
-            raise ChaosError(f"manage.py {args[0]} failed:\n{result.stderr.strip()[-3000:]}")
-        return result.stdout
+        return run_manage(self.env(), *args, timeout=timeout)
 
     def prepare(self, content: bool = False) -> None:
         """Database, tables, static files and the one service; with content, also the seed
@@ -999,53 +537,28 @@ class Stack:
             say("seed_content")
             self.manage("seed_content")
         channels = ["webhook", "email"] if self.config.email else ["webhook"]
-        code = f"""
-from referrals.models import Organization, Service
-org = Organization.objects.create(name="Chaos test clinic", country="FI",
-                                  email="intake@clinic.invalid")
-service = Service.objects.create(
-    organization=org, name="Chaos test service", accepts_anonymous_referrals=True,
-    referral_channels={channels!r}, webhook_url="http://{HOST}:{self.receiver_port}/hook",
-    webhook_secret="{self.webhook_secret}", languages=["en", "fi"], service_areas=["FI"],
-    delivery_modes=["online"], status="active", intake="accepting", published=True)
-print(service.pk)
-"""
-        self.service_id = self.manage("shell", "-c", code).strip().splitlines()[-1]
+        self.service_id = run_inapp(self.env(), "chaos_service", "create", {
+            "channels": channels,
+            "webhook_url": f"http://{HOST}:{self.receiver_port}/hook",
+            "webhook_secret": self.webhook_secret,
+        })
 
     def start_all(self) -> None:
         env = self.env()
-        self.processes["redis"] = Process(
-            "redis",
-            ["redis-server", "--port", str(self.redis_port), "--bind", HOST, "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            env, self.dir / "redis.log",
-        )
+        self.processes["redis"] = redis_process(self.redis_port, self.dir, env)
         self.processes["receiver"] = Process(
             "receiver",
-            [PYTHON, str(Path(__file__).resolve()), "receiver", "--port",
-             str(self.receiver_port), "--secret", self.webhook_secret, "--log",
-             str(self.receiver_log), "--fail-rate", str(self.config.receiver_fail_rate)],
+            [PYTHON, "-m", "proof.receiver", "--port", str(self.receiver_port),
+             "--secret", self.webhook_secret, "--log", str(self.receiver_log),
+             "--fail-rate", str(self.config.receiver_fail_rate)],
             env, self.dir / "receiver.log",
         )
-        self.processes["gunicorn"] = Process(
-            "gunicorn",
-            [PYTHON, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-             "helpportal.wsgi"],
-            env, self.dir / "gunicorn.log",
-        )
-        self.processes["worker"] = Process(
-            "worker",
-            [PYTHON, "-m", "celery", "-A", "helpportal", "worker",
-             "-c", str(self.config.worker_concurrency), "-l", "warning",
-             "-n", f"chaos-{secrets.token_hex(3)}@%h"],
-            env, self.dir / "worker.log",
-        )
-        self.processes["beat"] = Process(
-            "beat",
-            [PYTHON, "-m", "celery", "-A", "helpportal", "beat", "-l", "warning",
-             "-s", str(self.dir / "beat-schedule"), "--pidfile", str(self.dir / "beat.pid")],
-            env, self.dir / "beat.log",
-        )
+        self.processes["gunicorn"] = gunicorn_process(env, self.dir / "gunicorn.log")
+        self.processes["worker"] = worker_process(
+            env, self.dir / "worker.log", concurrency=self.config.worker_concurrency,
+            level="warning", name="chaos")
+        self.processes["beat"] = beat_process(env, self.dir, self.dir / "beat.log",
+                                              level="warning")
         self.start_redis()
         for name in ("receiver", "gunicorn", "worker", "beat"):
             self.processes[name].start()
@@ -1077,12 +590,7 @@ print(service.pk)
     # -- Redis
 
     def redis_ping(self) -> bool:
-        try:
-            with socket.create_connection((HOST, self.redis_port), timeout=1) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(64).startswith(b"+PONG")
-        except OSError:
-            return False
+        return redis_ping(self.redis_port)
 
     def start_redis(self) -> None:
         self.processes["redis"].start()
@@ -1125,19 +633,12 @@ print(service.pk)
                     process.stop()
 
 
-def _admin_url_from_env() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return urlsplit(url)._replace(path="/postgres").geturl()
-    return DEFAULT_ADMIN_URL
-
-
 # ---------------------------------------------------------------------------------------------
 # The run
 
 
 class Run:
-    def __init__(self, config: ChaosConfig, stack: Stack):
+    def __init__(self, config: ChaosConfig, stack: ChaosStack):
         self.config = config
         self.stack = stack
         self.seed = config.seed if config.seed is not None else random.randrange(1 << 31)
@@ -1474,7 +975,7 @@ def run_chaos(config: ChaosConfig) -> ChaosReport:
     own_dir = config.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="helpportal-chaos-")) if own_dir else config.workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(config, workdir)
+    stack = ChaosStack(config, workdir)
     try:
         stack.prepare()
         config.say(f"starting redis :{stack.redis_port}, receiver :{stack.receiver_port}, "
@@ -1621,7 +1122,7 @@ class OutageReport:
         return "\n".join(lines)
 
 
-def outage_paths(stack: Stack, language: str = "en") -> list[str]:
+def outage_paths(stack: ChaosStack, language: str = "en") -> list[str]:
     """The public pages requested during the outage: home in every language, urgent help, a
     pathway and one of its steps (from the seed content), the directory and a directory
     search, the run's service page and its referral form."""
@@ -1666,7 +1167,7 @@ def run_redis_outage(config: ChaosConfig, down_seconds: float = 60.0, *, referra
     elapsed; `ok` is True when every goal is met, `summary()` is JSON-ready, `text()`
     prints. Raises ChaosError when something does not start.
 
-        from tests.integration.chaos import ChaosConfig, run_redis_outage
+        from proof.chaos import ChaosConfig, run_redis_outage
         report = run_redis_outage(ChaosConfig(workdir=path, log=print), down_seconds=60)
     """
     if not shutil.which("redis-server"):
@@ -1678,7 +1179,7 @@ def run_redis_outage(config: ChaosConfig, down_seconds: float = 60.0, *, referra
     workdir = (Path(tempfile.mkdtemp(prefix="helpportal-outage-")) if own_dir
                else config.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(config, workdir)
+    stack = ChaosStack(config, workdir)
     started = time.monotonic()
     run: Run | None = None
     try:
@@ -1827,10 +1328,3 @@ def _redis_outage(run: Run, pages: list[str], before: dict, refer_path: str,
         elapsed=time.monotonic() - started,
         notes=notes,
     )
-
-
-if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "receiver":
-        sys.exit(receiver_main(sys.argv[2:]))
-    sys.exit("usage: chaos.py receiver --port P --secret S --log FILE "
-             "(the harness itself: bench/referrals.py)")

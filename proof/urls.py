@@ -1,6 +1,7 @@
 """The site's URLs plus a bare view, the framework floor the benchmark compares pages to.
 
-Selected only by the bench (ROOT_URLCONF=bench.urls); never in production.
+Selected only by the harness (ROOT_URLCONF=proof.urls: the proof's stack and bench/web.py);
+never in production.
 """
 
 from django.http import HttpResponse

@@ -1,17 +1,15 @@
-"""Every public page, for the suites that must check all of them.
+"""Every public page, for the suites and proof checks that must look at all of them.
 
-Pathways and steps come from the seed files (content/seed/), which the test database is loaded
-with, so a new step or pathway is covered as soon as it is written.
+Pathways and steps come from the seed files (content/seed/), which the test database and the
+proof's stack are loaded with, so a new step or pathway is covered as soon as it is written.
+
+DEMO_SERVICE and seeded_pathway_keys() need nothing; LANGUAGE_CODES and the path lists need
+Django configured (settings and URL reversing), so Django is imported only when they are used.
 """
 
 import tomllib
 from pathlib import Path
 
-from django.conf import settings
-from django.urls import reverse
-from django.utils import translation
-
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 SEED = Path(__file__).resolve().parent.parent / "content" / "seed"
 READING_PAGES = ("home", "urgent", "about", "privacy", "confidentiality", "browsing",
                  "professionals", "card", "card_a6", "find_help", "open_data")
@@ -20,10 +18,24 @@ FORM_PAGES = ("self_check", "mailbox")
 DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"
 
 
-def seeded_pathways() -> dict[str, int]:
-    """Pathway key -> number of steps, from the English seed files."""
+def __getattr__(name: str):
+    # LANGUAGE_CODES reads settings: only once Django is configured, not on import.
+    if name == "LANGUAGE_CODES":
+        from django.conf import settings
+
+        return [code for code, _name in settings.LANGUAGES]
+    raise AttributeError(name)
+
+
+def seeded_pathways(language: str | None = None) -> dict[str, int]:
+    """Pathway key -> number of steps, from the seed files of `language` (default: the site's
+    default language)."""
+    if language is None:
+        from django.conf import settings
+
+        language = settings.LANGUAGE_CODE
     pathways = {}
-    for path in sorted((SEED / "pathways").glob(f"*.{settings.LANGUAGE_CODE}.toml")):
+    for path in sorted((SEED / "pathways").glob(f"*.{language}.toml")):
         with path.open("rb") as handle:
             data = tomllib.load(handle)
         pathways[data["key"]] = len(data["step"])
@@ -32,6 +44,9 @@ def seeded_pathways() -> dict[str, int]:
 
 def reading_paths(language: str) -> list[str]:
     """Pages that only show something: the same for everyone, no cookie, cacheable."""
+    from django.urls import reverse
+    from django.utils import translation
+
     with translation.override(language):
         paths = [reverse(name) for name in READING_PAGES]
         paths.append(reverse("service_detail", args=[DEMO_SERVICE]))
@@ -43,6 +58,9 @@ def reading_paths(language: str) -> list[str]:
 
 def form_paths(language: str) -> list[str]:
     """Pages with a form: they set the CSRF cookie and nothing else, and are never cached."""
+    from django.urls import reverse
+    from django.utils import translation
+
     with translation.override(language):
         return [reverse(name) for name in FORM_PAGES] + [
             reverse("refer", args=[DEMO_SERVICE])
@@ -54,8 +72,8 @@ def public_paths(language: str) -> list[str]:
 
 
 def all_reading_paths() -> list[str]:
-    return [path for code in LANGUAGE_CODES for path in reading_paths(code)]
+    return [path for code in __getattr__("LANGUAGE_CODES") for path in reading_paths(code)]
 
 
 def all_public_paths() -> list[str]:
-    return [path for code in LANGUAGE_CODES for path in public_paths(code)]
+    return [path for code in __getattr__("LANGUAGE_CODES") for path in public_paths(code)]
