@@ -26,37 +26,46 @@ def _active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def _remembered(user, name: str, compute):
+    """`compute()`, asked once per user object: a request's user is loaded afresh for each
+    request, and one admin page asks the same question dozens of times."""
+    memo = user.__dict__.setdefault("_roles_memo", {})
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]
+
+
 def is_administrator(user) -> bool:
     return _active(user) and user.is_superuser
 
 
 def is_editor(user) -> bool:
-    return (_active(user) and user.is_staff
-            and user.groups.filter(name=EDITORS_GROUP).exists())
+    return (_active(user) and user.is_staff and _remembered(
+        user, "editor", lambda: user.groups.filter(name=EDITORS_GROUP).exists()))
 
 
 def organization_ids_for(user) -> set:
     """The organisations the user works for (any role). Administrators are no exception."""
     if not _active(user):
         return set()
-    return set(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+    return _remembered(user, "organizations", lambda: set(
+        Membership.objects.filter(user=user).values_list("organization_id", flat=True)))
 
 
 def managed_organization_ids_for(user) -> set:
     """The organisations whose clinicians the user may add and remove."""
     if not _active(user):
         return set()
-    return set(
+    return _remembered(user, "managed", lambda: set(
         Membership.objects.filter(user=user, role=Membership.Role.MANAGER)
-        .values_list("organization_id", flat=True)
-    )
+        .values_list("organization_id", flat=True)))
 
 
 # The portal (clinicians and managers).
 
 
 def may_use_portal(user) -> bool:
-    return _active(user) and Membership.objects.filter(user=user).exists()
+    return bool(organization_ids_for(user))
 
 
 def may_act_for_organization(user, organization_id) -> bool:
@@ -81,7 +90,7 @@ def may_read_referral(user, referral) -> bool:
 
 
 def may_edit_content(user) -> bool:
-    return is_editor(user) or is_administrator(user)
+    return is_administrator(user) or is_editor(user)
 
 
 def may_preview_content(user) -> bool:
