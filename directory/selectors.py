@@ -19,29 +19,26 @@ def organizations_for_user(user) -> QuerySet[Organization]:
     return Organization.objects.filter(pk__in=roles.organization_ids_for(user))
 
 
-def managed_organizations_for_user(user) -> QuerySet[Organization]:
-    return Organization.objects.filter(pk__in=roles.managed_organization_ids_for(user))
-
-
-def services_for_user(user) -> QuerySet[Service]:
-    return Service.objects.filter(organization__in=organizations_for_user(user)).select_related(
-        "organization"
-    )
+def _get_or_404(queryset, pk):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
 
 
 def service_get_for_user(user, pk) -> Service:
-    """The service, if the user works for its organisation; otherwise Http404."""
-    try:
-        return services_for_user(user).get(pk=pk)
-    except (Service.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    """The service, if accounts.roles lets the user edit it; otherwise Http404."""
+    service = _get_or_404(Service.objects.select_related("organization"), pk)
+    if not roles.may_edit_service(user, service):
+        raise Http404
+    return service
 
 
 def organization_get_for_manager(user, pk) -> Organization:
-    try:
-        return managed_organizations_for_user(user).get(pk=pk)
-    except (Organization.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    organization = _get_or_404(Organization.objects, pk)
+    if not roles.may_manage_organization(user, organization.pk):
+        raise Http404
+    return organization
 
 
 @dataclass
@@ -162,7 +159,8 @@ def directory_service_get(pk) -> Service:
 
 
 def organization_get_for_user(user, pk) -> Organization:
-    try:
-        return organizations_for_user(user).get(pk=pk)
-    except (Organization.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404 from None
+    """The organisation, if the user may act for it (its inbox, its services); else Http404."""
+    organization = _get_or_404(Organization.objects, pk)
+    if not roles.may_act_for_organization(user, organization.pk):
+        raise Http404
+    return organization

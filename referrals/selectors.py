@@ -11,18 +11,15 @@ from directory.selectors import organization_get_for_user
 from .models import MailboxMessage, Referral
 
 
-def referrals_for_user(user) -> QuerySet[Referral]:
-    return Referral.objects.filter(
-        service__organization_id__in=roles.organization_ids_for(user)
-    ).select_related("service__organization")
-
-
 def referral_get_for_user(user, pk) -> Referral:
-    """The referral, if the user works for its service's organisation; otherwise Http404."""
+    """The referral, if accounts.roles lets the user read it; otherwise Http404."""
     try:
-        return referrals_for_user(user).get(pk=pk)
+        referral = Referral.objects.select_related("service__organization").get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
+    if not roles.may_read_referral(user, referral):
+        raise Http404
+    return referral
 
 
 def referrals_for_organization(user, organization_pk, *, state: str = "") -> QuerySet[Referral]:
