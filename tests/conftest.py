@@ -61,6 +61,39 @@ DEMO_DIRECTORY = Path(__file__).resolve().parents[1] / "directory" / "seed" / "d
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
+# The seeded content and directory, as serialized right after seeding: a transactional test
+# empties the tables when it ends, and writing these rows back is several times quicker than
+# seeding again (which parses, sanitises and keeps revisions).
+SEEDED = {}
+SEEDED_APPS = ("content", "directory")
+
+
+def _seeded_rows() -> str:
+    from django.apps import apps
+    from django.core import serializers
+
+    objects = [obj for app in SEEDED_APPS for model in apps.get_app_config(app).get_models()
+               for obj in model._default_manager.order_by("pk")]
+    return serializers.serialize("json", objects, use_natural_foreign_keys=True)
+
+
+def _seed_again() -> None:
+    from django.core import serializers
+    from django.db import transaction
+
+    if "rows" not in SEEDED:
+        from django.core.management import call_command
+
+        from content.seed import seed_content
+
+        seed_content()
+        call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
+        return
+    with transaction.atomic():  # foreign keys are checked at commit, so order does not matter
+        for obj in serializers.deserialize("json", SEEDED["rows"]):
+            obj.save()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database starts with the seed content, as the site does."""
@@ -69,6 +102,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_content", verbosity=0)
         call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
+        SEEDED["rows"] = _seeded_rows()
 
 
 @pytest.fixture(autouse=True)
@@ -87,15 +121,11 @@ def _seeded_content_and_a_clean_cache(request):
     from django.core.cache import cache
 
     from content.models import Pathway
-    from content.seed import seed_content
 
     request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames
                             or _is_transactional(request) else "db")
     if not Pathway.objects.exists():
-        from django.core.management import call_command
-
-        seed_content()
-        call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
+        _seed_again()
     cache.clear()
     from content.selectors import forget_local
     from directory.selectors import forget_directory_local
