@@ -19,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import statistics
 import subprocess
 import urllib.request
 from collections.abc import Callable
@@ -257,32 +258,43 @@ def lighthouse(stack: Stack, *, log: Callable[[str], None]) -> list[Check]:
     for label, path in LIGHTHOUSE_PAGES.items():
         name = f"Lighthouse {path}: performance / accessibility / best practices"
         out = stack.dir.parent / f"lighthouse-{label.replace(' ', '-')}.json"
-        log(f"performance: Lighthouse {path}")
+        log(f"performance: Lighthouse {path}, {LIGHTHOUSE_RUNS} runs")
         try:
-            report = lighthouse_report(binary, stack.url(path), flags, out)
+            reports = [lighthouse_report(binary, stack.url(path), flags, out)
+                       for _run in range(LIGHTHOUSE_RUNS)]
         except Exception as exc:  # noqa: BLE001
             checks.append(failed("performance", name, f"{LIGHTHOUSE_GOAL} each", exc))
             continue
-        scores = {key: round((category["score"] or 0) * 100)
-                  for key, category in report["categories"].items()}
+        runs = [{key: round((category["score"] or 0) * 100)
+                 for key, category in report["categories"].items()} for report in reports]
+        # The median of the runs, as Lighthouse's own docs advise for its variable performance
+        # score: on a shared 2-core machine one run's main thread can lose 300 ms to work that
+        # is not the page's ("Unattributable" long tasks), and one run alone would report that.
+        scores = {key: statistics.median_low(run.get(key, 0) for run in runs)
+                  for key in ("performance", "accessibility", "best-practices")}
+        report = next(report for report, run in zip(reports, runs, strict=True)
+                      if run.get("performance") == scores["performance"])
+        out.write_text(json.dumps(report))
         details = [
-            f"{audit_id}: {audit.get('score')} {audit.get('displayValue', '')}".strip()
-            for audit_id, audit in report["audits"].items()
-            if audit.get("score") is not None and audit["score"] < 1
-            and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+            "performance of each run: " + ", ".join(str(run.get("performance")) for run in runs),
+            *(f"{audit_id}: {audit.get('score')} {audit.get('displayValue', '')}".strip()
+              for audit_id, audit in report["audits"].items()
+              if audit.get("score") is not None and audit["score"] < 1
+              and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")),
         ]
         checks.append(Check(
             "performance", name,
-            " / ".join(str(scores.get(key, "-"))
+            " / ".join(str(scores[key])
                        for key in ("performance", "accessibility", "best-practices")),
-            f"{LIGHTHOUSE_GOAL} each",
-            all(scores.get(key) == LIGHTHOUSE_GOAL
+            f"{LIGHTHOUSE_GOAL} each (median of {LIGHTHOUSE_RUNS} runs)",
+            all(scores[key] == LIGHTHOUSE_GOAL
                 for key in ("performance", "accessibility", "best-practices")),
             details,
         ))
     return checks
 
 
+LIGHTHOUSE_RUNS = 3
 LIGHTHOUSE_ATTEMPTS = 3
 
 
