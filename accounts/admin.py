@@ -7,6 +7,21 @@ from .models import AuditEntry
 from .services import audit_record
 
 
+def permissions_from(predicate, doc: str):
+    """A ModelAdmin or inline mixin whose every permission is `predicate(request.user)`, a
+    question of accounts/roles.py; a ModelAdmin may narrow it further."""
+
+    def allowed(self, request, *args, **kwargs):
+        return predicate(request.user)
+
+    return type("RolePermissions", (), {
+        "__doc__": doc,
+        **{name: allowed for name in ("has_module_permission", "has_view_permission",
+                                      "has_add_permission", "has_change_permission",
+                                      "has_delete_permission")},
+    })
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Changes made in the admin are audited like those made in the portal."""
 

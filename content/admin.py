@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.admin import permissions_from
 
 from . import services
 from .models import (
@@ -27,25 +28,10 @@ from .models import (
     StepText,
 )
 
-
-class EditorsOnly:
-    """Content in the admin is for whom accounts.roles.may_edit_content says (editors and
-    administrators); a ModelAdmin may narrow it further (revisions cannot be added)."""
-
-    def has_module_permission(self, request):
-        return roles.may_edit_content(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.may_edit_content(request.user)
-
-    def has_add_permission(self, request, *args):
-        return roles.may_edit_content(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return roles.may_edit_content(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return roles.may_edit_content(request.user)
+EditorsOnly = permissions_from(
+    roles.may_edit_content,
+    "Content in the admin is for editors and administrators; revisions cannot be added.",
+)
 
 
 class PublishableAdmin(EditorsOnly, admin.ModelAdmin):

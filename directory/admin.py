@@ -4,29 +4,14 @@ Every change is audited."""
 from django.contrib import admin
 
 from accounts import roles
-from accounts.admin import AuditedAdmin
+from accounts.admin import AuditedAdmin, permissions_from
 from accounts.models import Membership
 
 from .models import Location, Organization, Service
 
-
-class AdministratorsOnly:
-    """The directory in the admin is the administrators' (accounts.roles)."""
-
-    def has_module_permission(self, request):
-        return roles.may_manage_directory(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.may_manage_directory(request.user)
-
-    def has_add_permission(self, request, *args):
-        return roles.may_manage_directory(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return roles.may_manage_directory(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return roles.may_manage_directory(request.user)
+AdministratorsOnly = permissions_from(
+    roles.may_manage_directory, "The directory in the admin is the administrators'."
+)
 
 
 class ServiceInline(AdministratorsOnly, admin.TabularInline):
