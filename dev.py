@@ -136,10 +136,46 @@ def test(args: list[str]) -> int:
     env["CACHE_KEY_PREFIX"] = f"test-{run_id}"
     env["STATS_REDIS_PREFIX"] = f"test-{run_id}-stats:"
     env.setdefault("CHROMIUM_PATH", CHROMIUM)
-    result = subprocess.run([str(PYTHON), "-m", "pytest", *args], env=env, cwd=ROOT)
+    returncodes = []
+    for label, suite in test_phases(args):
+        say(label)
+        returncodes.append(
+            subprocess.run([str(PYTHON), "-m", "pytest", *suite], env=env, cwd=ROOT).returncode
+        )
     for reason in skipped:
         say(f"skipped: {reason}")
-    return result.returncode
+    return overall_returncode(returncodes)
+
+
+# The suites that start servers, workers and browsers of their own (and time them) run one test
+# at a time; the unit and request tests run on one pytest-xdist worker per core (at most 4).
+SERVER_SUITES = ["tests/e2e", "tests/integration"]
+NO_TESTS_COLLECTED = 5
+
+
+def test_phases(args: list[str]) -> list[tuple[str, list[str]]]:
+    """What `dev.py test` runs: the whole suite in two phases, or exactly what was asked for."""
+    names_a_path = any(
+        not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in args
+    )
+    if names_a_path or any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return [("pytest " + " ".join(args), args)]
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    ignore = [f"--ignore={suite}" for suite in SERVER_SUITES]
+    return [
+        (f"unit and request tests ({workers} workers)", ["tests", *ignore, "-n", str(workers),
+                                                        *args]),
+        ("browser, worker and chaos suites (one test at a time)", [*SERVER_SUITES, *args]),
+    ]
+
+
+def overall_returncode(returncodes: list[int]) -> int:
+    """A failure wins; "no tests collected" (a -k that matches one phase only) counts only if
+    no phase collected any."""
+    failures = [code for code in returncodes if code not in (0, NO_TESTS_COLLECTED)]
+    if failures:
+        return failures[0]
+    return 0 if 0 in returncodes else NO_TESTS_COLLECTED
 
 
 def proof(args: list[str]) -> int:

@@ -6,6 +6,7 @@ server is missing, except under HELPPORTAL_REQUIRE_ALL=1 (CI), where a missing o
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -13,6 +14,24 @@ from django.conf import settings
 from proof.browser import CHROMIUM
 
 REQUIRE_ALL = os.environ.get("HELPPORTAL_REQUIRE_ALL") == "1"
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker has a Redis database of its own.
+
+    pytest-django gives each worker its own test database (test_<name>_gw0, ...); the cache
+    needs the same, because `cache.clear()` empties a whole Redis database, not one key prefix.
+    Settings are read, but the cache not yet opened, when this runs.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = settings.REDIS_URL
+    if not (worker.startswith("gw") and url):
+        return
+    parts = urlsplit(url)
+    database = (int(parts.path.strip("/") or 0) + 1 + int(worker[2:])) % 16
+    url = urlunsplit(parts._replace(path=f"/{database}"))
+    settings.REDIS_URL = settings.STATS_REDIS_URL = os.environ["REDIS_URL"] = url
+    settings.CACHES["default"]["LOCATION"] = url
 
 
 def _missing() -> dict[str, str]:

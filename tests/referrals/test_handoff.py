@@ -20,7 +20,9 @@ from referrals.models import Outbox, Referral
 from referrals.services import ReferralRefused, outbox_retry, referral_create
 from tests.referrals.factories import make_organization, make_service, make_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The test's transaction never commits, so `committed` runs what a service queues for after
+# its commit; the first test commits for real, to show the on-commit path end to end.
+pytestmark = pytest.mark.django_db
 
 
 class Provider:
@@ -43,7 +45,9 @@ class Provider:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
         self.thread.start()
 
     def close(self):
@@ -67,6 +71,18 @@ def service(provider):
                         webhook_url=provider.url)
 
 
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Call a service as if its transaction committed: what it queued on commit runs."""
+
+    def call(service_function, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return service_function(**kwargs)
+
+    return call
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_referral_gets_one_delivery_per_channel_and_each_arrives_once(service, provider):
     referral, codename = referral_create(service=service, message="I would like to talk.")
     deliveries = {d.channel: d for d in Outbox.objects.filter(referral=referral)}
@@ -79,16 +95,16 @@ def test_a_referral_gets_one_delivery_per_channel_and_each_arrives_once(service,
     assert len(codename.split("-")) == 7
 
 
-def test_the_email_notice_holds_none_of_the_visitors_words(service):
-    referral_create(service=service, message="My distinctive words about 42 apples.",
+def test_the_email_notice_holds_none_of_the_visitors_words(service, committed):
+    committed(referral_create, service=service, message="My distinctive words about 42 apples.",
                     contact="reach.me@example.org")
     notice = mail.outbox[0]
     assert notice.to == ["intake@provider.example"]
     assert "apples" not in notice.body and "reach.me" not in notice.body
 
 
-def test_the_webhook_is_signed_and_carries_its_idempotency_key(service, provider):
-    referral, _ = referral_create(service=service, message="Please contact me.")
+def test_the_webhook_is_signed_and_carries_its_idempotency_key(service, provider, committed):
+    referral, _ = committed(referral_create, service=service, message="Please contact me.")
     headers, body = provider.received[0]
     delivery = Outbox.objects.get(referral=referral, channel="webhook")
     assert headers["Idempotency-Key"] == str(delivery.pk)
@@ -99,8 +115,8 @@ def test_the_webhook_is_signed_and_carries_its_idempotency_key(service, provider
     assert "Please contact me" not in body.decode()
 
 
-def test_running_a_delivery_again_sends_nothing_more(service, provider):
-    referral, _ = referral_create(service=service, message="Once is enough.")
+def test_running_a_delivery_again_sends_nothing_more(service, provider, committed):
+    referral, _ = committed(referral_create, service=service, message="Once is enough.")
     delivery = Outbox.objects.get(referral=referral, channel="webhook")
     assert delivery_attempt(delivery_id=delivery.pk) == ("done", 0)
     assert len(provider.received) == 1
@@ -260,7 +276,7 @@ def test_an_unusable_webhook_address_is_a_failed_attempt_and_ends_failed(
 
 
 def test_a_corrected_webhook_address_applies_to_pending_and_retried_deliveries(
-    service, provider, settings
+    service, provider, settings, committed
 ):
     settings.DELIVERY_MAX_ATTEMPTS = 1
     waiting, given_up = pending(service, "webhook", "one"), pending(service, "webhook", "two")
@@ -270,8 +286,8 @@ def test_a_corrected_webhook_address_applies_to_pending_and_retried_deliveries(
     assert delivery_attempt(delivery_id=waiting.pk) == ("retry", 1)
     set_webhook_url(service, provider.url)
     assert delivery_attempt(delivery_id=waiting.pk) == ("delivered", 0)
-    assert outbox_retry(actor=make_user(superuser=True), deliveries=[given_up]) == 1
-    given_up.refresh_from_db()  # the retry was queued after commit and ran (eager tasks)
+    assert committed(outbox_retry, actor=make_user(superuser=True), deliveries=[given_up]) == 1
+    given_up.refresh_from_db()  # the retry was queued for after commit and ran (eager tasks)
     assert (given_up.state, given_up.last_error) == ("delivered", "")
     keys = sorted(headers["Idempotency-Key"] for headers, _ in provider.received)
     assert keys == sorted([str(waiting.pk), str(given_up.pk)])
