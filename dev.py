@@ -83,6 +83,9 @@ def run(args: list[str]) -> int:
     manage("seed_content")
     manage("hsds_import", str(ROOT / "directory" / "seed" / "demo-directory.json"),
            "--skip-existing")
+    # The demo organisations take referrals once they have keys; nobody holds these, so the
+    # recovery keys printed (once, on the first run) are the only way to read what is sent.
+    manage("organization_key", "--demo")
     address = args[0] if args else "127.0.0.1:8000"
     say(f"serving on http://{address}/ (Ctrl-C stops it)")
     os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runserver", address])

@@ -17,6 +17,15 @@ class StaffAdminSite(admin.AdminSite):
 
         return admin_login(request, extra_context)
 
+    def password_change(self, request, extra_context=None):
+        """The admin's own password change; the staff key is wrapped again by the new one."""
+        from .keystore import keystore_rewrap
+
+        response = super().password_change(request, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            keystore_rewrap(request, request.POST.get("new_password1", ""))
+        return response
+
     def has_permission(self, request):
         return roles.may_use_admin(request.user)
 

@@ -85,3 +85,42 @@ class EnrolForm(forms.Form):
         if not (len(code) == 6 and code.isdigit()):
             raise forms.ValidationError(_("Enter the 6 digits the app shows."), code="format")
         return code
+
+
+class _PasswordAgainForm(forms.Form):
+    """The password the user signed in with, asked again: it wraps the key."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password")
+        return password
+
+
+class KeyRestoreForm(_PasswordAgainForm):
+    recovery_key = forms.CharField(
+        label=_("Recovery key"),
+        max_length=100,
+        help_text=_("The key you were shown when your key was made: 8 groups of 5 letters and "
+                    "digits."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false"}),
+    )
+    field_order = ["recovery_key", "password"]
+
+
+class KeyNewForm(_PasswordAgainForm):
+    understood = forms.BooleanField(
+        label=_("I understand that I cannot read my organisation's referrals until a colleague "
+                "gives me access again."),
+    )

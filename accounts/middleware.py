@@ -17,6 +17,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import keystore
+
 LOGIN_AT = "staff_login_at"
 LAST_SEEN = "staff_last_seen"
 # Last activity is written at most this often, so a busy page does not save the session on
@@ -105,3 +107,24 @@ class SecondFactorRequiredMiddleware:
             url = reverse("staff:verify")
             return redirect(f"{url}?{urlencode({'next': next_path})}" if next_path else url)
         return self.get_response(request)
+
+
+class StaffKeyCookieMiddleware:
+    """Sends the cookie half of the session's key lock when one was made (at sign-in), and
+    clears a key cookie whose session no longer holds the other half (signed out, timed out,
+    ended). Only a request that carries the cookie touches the session here, so public pages
+    stay free of cookies and of `Vary: Cookie`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        name = settings.STAFF_KEY_COOKIE_NAME
+        half = getattr(request, keystore.PENDING_COOKIE, None)
+        if half:
+            response.set_cookie(name, half, secure=settings.SESSION_COOKIE_SECURE,
+                                httponly=True, samesite="Lax", path="/")
+        elif name in request.COOKIES and keystore.SESSION_FIELD not in request.session:
+            response.delete_cookie(name, path="/", samesite="Lax")
+        return response

@@ -61,3 +61,75 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class StaffKey(models.Model):
+    """A staff member's key pair (accounts.keys). The private key is stored only wrapped: by a
+    key Argon2id derives from their password (its own salt and parameters, not the login
+    hash's), and by their recovery key, shown to them once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_key"
+    )
+    public_key = models.BinaryField()
+    private_by_password = models.BinaryField()
+    password_salt = models.BinaryField()
+    password_opslimit = models.PositiveIntegerField()
+    password_memlimit = models.PositiveBigIntegerField()
+    private_by_recovery = models.BinaryField()
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("staff key")
+        verbose_name_plural = _("staff keys")
+
+    def __str__(self):
+        return f"{self.user} ({self.created_on:%Y-%m-%d})"
+
+
+class OrganizationKey(models.Model):
+    """An organisation's key pair. New threads are sealed to its newest key; its private key is
+    held only in grants (one per member, sealed to the member's staff key) and wrapped by the
+    organisation's recovery key, shown once to its first manager."""
+
+    organization = models.ForeignKey(
+        "directory.Organization", on_delete=models.CASCADE, related_name="keys"
+    )
+    public_key = models.BinaryField()
+    private_by_recovery = models.BinaryField()
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("organisation key")
+        verbose_name_plural = _("organisation keys")
+
+    def __str__(self):
+        return f"{self.organization} ({self.created_on:%Y-%m-%d})"
+
+
+class KeyGrant(models.Model):
+    """An organisation's private key, sealed to one member's staff key."""
+
+    organization_key = models.ForeignKey(
+        OrganizationKey, on_delete=models.CASCADE, related_name="grants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="key_grants"
+    )
+    sealed_private_key = models.BinaryField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization_key", "user"], name="one_grant")
+        ]
+        verbose_name = _("key grant")
+        verbose_name_plural = _("key grants")
+
+    def __str__(self):
+        return f"{self.organization_key} → {self.user}"

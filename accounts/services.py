@@ -146,6 +146,8 @@ def membership_remove(*, actor, membership: Membership) -> None:
         target=membership,
         detail={"user": membership.user.username},
     )
+    # Deleting it deletes their grants too (accounts.signals): what they read cannot be taken
+    # back, what comes next they cannot open (docs/operations.md, "Removing a member").
     membership.delete()
 
 

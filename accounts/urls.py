@@ -12,5 +12,7 @@ urlpatterns = [
     path("verify/", views.verify_view, name="verify"),
     path("enrol/", views.enrol_view, name="enrol"),
     path("account/", views.account_view, name="account"),
+    path("account/recovery-key/", views.recovery_key_view, name="recovery_key"),
+    path("account/key/", views.key_view, name="key"),
     path("account/backup-codes/", views.backup_codes_view, name="backup_codes"),
 ]

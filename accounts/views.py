@@ -27,8 +27,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from . import roles
-from .forms import EnrolForm, LoginForm, VerifyForm
+from . import keys, roles
+from .forms import EnrolForm, KeyNewForm, KeyRestoreForm, LoginForm, VerifyForm
+from .keystore import (
+    keystore_lost,
+    keystore_mark_lost,
+    keystore_put,
+    keystore_recovery_key_take,
+    keystore_recovery_key_waiting,
+)
 from .services import (
     backup_codes_create,
     backup_codes_left,
@@ -65,9 +72,28 @@ def with_next(name: str, next_value: str) -> str:
     return f"{url}?{urlencode({'next': next_value})}" if next_value else url
 
 
-def destination(user, next_value: str) -> str:
-    """Where a fully signed-in user goes: `next`, else where their role works."""
+def destination(user, next_value: str, request=None) -> str:
+    """Where a fully signed-in user goes: the recovery key made at this sign-in if it is still
+    to be shown, else `next`, else where their role works."""
+    if request is not None and keystore_recovery_key_waiting(request):
+        return with_next("staff:recovery_key", next_value)
+    if request is not None and keystore_lost(request):
+        return with_next("staff:key", next_value)
     return next_value or reverse(roles.landing_view_name(user))
+
+
+def staff_key_at_sign_in(request, user, password: str) -> None:
+    """Unwrap the user's key with the password just checked and keep it for the session; make
+    one at a first sign-in. A password that no longer opens the key (it was reset) leaves the
+    session without one: the key page offers the recovery key or a new key."""
+    try:
+        keystore_put(request, keys.staff_key_open(user=user, password=password))
+    except keys.KeyRefused as refused:
+        if refused.reason != "no-key":
+            keystore_mark_lost(request)
+            return
+        private, recovery = keys.staff_key_create(user=user, password=password)
+        keystore_put(request, private, recovery_key=recovery)
 
 
 def qr_svg(text: str, label: str) -> str:
@@ -104,6 +130,7 @@ def login_view(request):
         form = LoginForm(request, data=request.POST)
         if form.is_valid():
             auth_login(request, form.user)  # a new session key; the old session is gone
+            staff_key_at_sign_in(request, form.user, form.cleaned_data["password"])
             if totp_device_confirmed(form.user) is None:
                 return redirect(with_next("staff:enrol", next_value))
             return redirect(with_next("staff:verify", next_value))
@@ -166,7 +193,7 @@ def verify_view(request):
                     )
                     % {"count": left},
                 )
-            return redirect(destination(user, next_value))
+            return redirect(destination(user, next_value, request))
         if second_factor_throttled(user):
             message = _("Too many wrong codes. Wait a minute, then try the newest code.")
         else:
@@ -206,7 +233,7 @@ def enrol_view(request):
                 "staff/backup_codes.html",
                 {
                     "codes": [display_code(code) for code in codes],
-                    "continue_to": destination(user, next_value),
+                    "continue_to": destination(user, next_value, request),
                     "enrolled": True,
                     "title": _("Your backup codes"),
                 },
@@ -225,6 +252,69 @@ def enrol_view(request):
             "issuer": settings.OTP_TOTP_ISSUER,
             "account": user.get_username(),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+@never_cache
+def recovery_key_view(request):
+    """The recovery key made at this sign-in, shown once (reading it removes it)."""
+    next_value = next_path(request.GET.get("next"))
+    try:
+        recovery = keystore_recovery_key_take(request)
+    except keys.KeyRefused:  # the key cookie is missing or not this session's
+        recovery = ""
+    if not recovery:
+        return redirect(destination(request.user, next_value))
+    return render(
+        request,
+        "staff/recovery_key.html",
+        {
+            "recovery_key": recovery,
+            "continue_to": destination(request.user, next_value),
+            "title": _("Your recovery key"),
+        },
+    )
+
+
+@login_required
+@sensitive_post_parameters("password", "recovery_key")
+@require_http_methods(["GET", "HEAD", "POST"])
+@csrf_protect
+@never_cache
+def key_view(request):
+    """A password that no longer opens the user's key (it was reset): restore the key with the
+    recovery key, or make a new one, which colleagues grant access to again."""
+    user = request.user
+    next_value = next_path(request.POST.get("next") or request.GET.get("next"))
+    if not keystore_lost(request):  # nothing to restore: a click here must not drop a key
+        return redirect(destination(user, next_value, request))
+    action = request.POST.get("action") if request.method == "POST" else None
+    restore = KeyRestoreForm(user, data=request.POST if action == "restore" else None)
+    new = KeyNewForm(user, data=request.POST if action == "new" else None)
+    if action == "restore" and restore.is_valid():
+        try:
+            private = keys.staff_key_recover(user=user,
+                                             recovery_key=restore.cleaned_data["recovery_key"],
+                                             password=restore.cleaned_data["password"])
+        except keys.KeyRefused:
+            restore.add_error("recovery_key", _("This recovery key does not open your key. "
+                                                "Check it, or make a new key below."))
+        else:
+            keystore_put(request, private)
+            messages.success(request, _("Your key is open again."))
+            return redirect(destination(user, next_value, request))
+    if action == "new" and new.is_valid():
+        private, recovery = keys.staff_key_create(user=user, password=new.cleaned_data["password"])
+        keystore_put(request, private, recovery_key=recovery)
+        return redirect(destination(user, next_value, request))
+    status = 400 if action in ("restore", "new") else 200
+    return render(
+        request,
+        "staff/key.html",
+        {"restore": restore, "new": new, "next": next_value, "title": _("Your key")},
+        status=status,
     )
 
 

@@ -136,8 +136,10 @@ class Service(models.Model):
 
     @property
     def accepts_anonymous_referrals_now(self) -> bool:
-        """Whether a visitor may send it an anonymous referral through this site today."""
-        return self.published and self.accepts_anonymous_referrals and self.takes_referrals_now
+        """Whether a visitor may send it an anonymous referral through this site today: it
+        says it takes them, and its organisation has a key to seal them to."""
+        return (self.published and self.accepts_anonymous_referrals and self.takes_referrals_now
+                and self.organization.keys.exists())
 
 
 class Location(models.Model):

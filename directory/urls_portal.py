@@ -12,4 +12,8 @@ urlpatterns = [
         views_portal.member_remove,
         name="member_remove",
     ),
+    path("organisations/<uuid:pk>/key/", views_portal.organization_key_create,
+         name="organization_key"),
+    path("organisations/<uuid:pk>/members/<int:membership_pk>/grant/", views_portal.grant,
+         name="grant"),
 ]

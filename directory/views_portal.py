@@ -9,9 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts import keys
 from accounts.decorators import portal_member_required
-from accounts.models import Membership
-from accounts.services import membership_add, membership_remove
+from accounts.keystore import keystore_private
+from accounts.models import KeyGrant, Membership
+from accounts.services import audit_record, membership_add, membership_remove
 
 from . import selectors, services
 from .forms import ClinicianAddForm, ServiceStatusForm
@@ -75,10 +77,84 @@ def members(request, pk):
             "memberships": organization.memberships.select_related("user").order_by(
                 "user__username"
             ),
+            "key": keys.organization_key_current(organization),
+            "granted": granted_user_ids(organization),
+            "waiting": {m.pk for m in keys.grants_waiting(organization)},
             "form": form,
         },
         status=400 if form.errors else 200,
     )
+
+
+def granted_user_ids(organization) -> set[int]:
+    current = keys.organization_key_current(organization)
+    if current is None:
+        return set()
+    return set(KeyGrant.objects.filter(organization_key=current).values_list("user_id",
+                                                                           flat=True))
+
+
+@portal_member_required
+def organization_key_create(request, pk):
+    """A manager makes the organisation's key pair: the page answering the POST shows its
+    recovery key, once. Until then the organisation's services take no referral. With
+    `rotate`, a new key for new referrals (older ones keep theirs); colleagues are given it
+    again from the members page."""
+    organization = selectors.organization_get_for_manager(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    rotate = request.POST.get("rotate") == "1"
+    if keys.organization_key_current(organization) is not None and not rotate:
+        messages.info(request, _("This organisation has its key already."))
+        return redirect("portal:members", pk=organization.pk)
+    try:
+        keystore_private(request)  # proves this session holds the manager's own key
+        _key, recovery = keys.organization_key_create(organization=organization,
+                                                      member=request.user)
+    except keys.KeyRefused:
+        messages.error(request, _("Your key is not open in this sign-in. Sign out, then sign "
+                                  "in again with your password."))
+        return redirect("portal:members", pk=organization.pk)
+    audit_record(actor=request.user, action="organization.key", organization=organization,
+                 target=organization, detail={"rotation": rotate})
+    return render(request, "directory/portal/organization_key.html",
+                  {"organization": organization, "recovery_key": recovery})
+
+
+@portal_member_required
+def grant(request, pk, membership_pk):
+    """A member who holds the organisation's key gives it to a colleague who has signed in
+    once (so has a key of their own)."""
+    organization = selectors.organization_get_for_user(request.user, pk)
+    membership = get_object_or_404(Membership, pk=membership_pk, organization=organization)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        if keys.organization_key_current(organization) is None:
+            raise keys.KeyRefused("no-key")
+        keys.grants_pass_on(organization=organization, granted_by=request.user,
+                            private=keystore_private(request), member=membership.user)
+    except keys.KeyRefused as refused:
+        messages.error(request, GRANT_REFUSED.get(refused.reason, GRANT_REFUSED["locked"]))
+    else:
+        audit_record(actor=request.user, action="organization.grant", organization=organization,
+                     target=membership.user)
+        messages.success(request, _("%(name)s can now read this organisation's referrals.")
+                         % {"name": membership.user.username})
+    if request.POST.get("back") == "dashboard":
+        return redirect("portal:dashboard")
+    return redirect("portal:members", pk=organization.pk)
+
+
+GRANT_REFUSED = {
+    "no-key": _("This organisation has no key yet: its manager makes it on the staff page."),
+    "no-grant": _("You cannot give access: you have not been given this organisation's key "
+                  "yourself."),
+    "not-a-member": _("This person does not work for this organisation."),
+    "inactive": _("This account is deactivated."),
+    "locked": _("Your key is not open in this sign-in. Sign out, then sign in again with your "
+                "password."),
+}
 
 
 @portal_member_required

@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Outside the timeout: it also clears the key cookie of a session the timeout ended.
+    "accounts.middleware.StaffKeyCookieMiddleware",
     "accounts.middleware.StaffSessionTimeoutMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -377,16 +379,28 @@ STAFF_PATH_PREFIXES = ("/staff/",)
 STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 STAFF_SESSION_MAX_AGE = timedelta(hours=12)
 
-# Referrals: encryption at rest, codenames, retention and limits (see docs/referrals.md).
-# REFERRAL_KEYS: Fernet keys, newest first, comma-separated; the newest encrypts, all decrypt.
-# Make one: python3 -c "from cryptography.fernet import Fernet as F; print(F.generate_key())"
+# Referrals: sealing, codenames, retention and limits (see docs/referrals.md, "Keys").
+# Referrals are sealed to keys no server secret opens (referrals/crypto.py). REFERRAL_KEYS is
+# needed only to read referrals written before sealing (Fernet keys, newest first,
+# comma-separated), until `manage.py referrals_seal` has sealed them; then remove it.
 REFERRAL_KEYS = [key.strip() for key in envsecret("REFERRAL_KEYS", "").split(",") if key.strip()]
-# CODENAME_KEY: the HMAC key under which codenames are hashed for lookup.
+# CODENAME_KEY: the pepper of what a codename derives (its lookup id, the visitor's key). It
+# opens nothing by itself; without it a stolen database cannot even test a guessed codename.
 CODENAME_KEY = envsecret("CODENAME_KEY", "")
-if not DEBUG and (not REFERRAL_KEYS or len(CODENAME_KEY) < 32):
+if not DEBUG and len(CODENAME_KEY) < 32:
     raise ImproperlyConfigured(
-        "REFERRAL_KEYS and CODENAME_KEY (at least 32 characters) must be set when DEBUG is off."
+        "CODENAME_KEY (at least 32 characters) must be set when DEBUG is off."
     )
+# Staff keys (accounts/keys.py, docs/referrals.md "Keys"): Argon2id turns a staff password into
+# the key that wraps their private key. 3 passes over 64 MiB is RFC 9106's second recommended
+# setting (about 0.11 s on the 2-core build machine); at most PASSWORD_KEY_CONCURRENCY run at
+# once in a process, so a burst of sign-ins costs at most that many times 64 MiB.
+PASSWORD_KEY_OPSLIMIT = envint("PASSWORD_KEY_OPSLIMIT", 3)
+PASSWORD_KEY_MEMLIMIT = envint("PASSWORD_KEY_MEMLIMIT", 64 * 1024 * 1024)
+PASSWORD_KEY_CONCURRENCY = envint("PASSWORD_KEY_CONCURRENCY", 2)
+# The signed-in staff member's unwrapped key is kept locked in their session; the other half of
+# the lock's key lives only in this HttpOnly cookie (accounts/keystore.py).
+STAFF_KEY_COOKIE_NAME = "hp-staff-key" if DEBUG else "__Host-hp-staff-key"
 REFERRAL_RETENTION_DAYS = envint("REFERRAL_RETENTION_DAYS", 90)
 REFERRAL_MAX_AGE_DAYS = envint("REFERRAL_MAX_AGE_DAYS", 180)
 REFERRAL_MESSAGE_MAX_LENGTH = 5000

@@ -49,8 +49,6 @@ The counts:
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -537,11 +535,30 @@ class ChaosStack:
             say("seed_content")
             self.manage("seed_content")
         channels = ["webhook", "email"] if self.config.email else ["webhook"]
-        self.service_id = run_inapp(self.env(), "chaos_service", "create", {
+        created = run_inapp(self.env(), "chaos_service", "create", {
             "channels": channels,
             "webhook_url": f"http://{HOST}:{self.receiver_port}/hook",
             "webhook_secret": self.webhook_secret,
         })
+        self.service_id, self.recovery_key = created["service"], created["recovery_key"]
+
+    def referral_messages(self) -> list[tuple[str, str, str]]:
+        """(id, first message, lookup id) of every referral, each message opened as the
+        organisation's manager could: its recovery key opens the organisation's key, which
+        opens each thread's."""
+        from helpportal import sealing
+        from referrals.crypto import thread_open
+
+        (private_by_recovery,), = self.query(
+            "SELECT private_by_recovery FROM accounts_organizationkey")
+        organization_private = sealing.unlock(
+            sealing.recovery_key_derive(self.recovery_key, purpose="organization-recovery"),
+            bytes(private_by_recovery))
+        rows = self.query("SELECT id::text, message_encrypted, codename_hash, "
+                          "key_for_organization FROM referrals_referral")
+        return [(referral_id, thread_open(sealing.unseal(organization_private, bytes(key)),
+                                          token), lookup)
+                for referral_id, token, lookup, key in rows]
 
     def start_all(self) -> None:
         env = self.env()
@@ -845,12 +862,11 @@ class Run:
         return self.count(drained_in, time.monotonic() - started)
 
     def count(self, drained_in: float | None, elapsed: float) -> ChaosReport:
-        from cryptography.fernet import Fernet
+        from referrals.codenames import codename_normalise
+        from referrals.crypto import derive_from_codename
 
         stack = self.stack
-        fernet = Fernet(stack.fernet_key.encode())
-        referrals = stack.query(
-            "SELECT id::text, message_encrypted, codename_hash FROM referrals_referral")
+        referrals = stack.referral_messages()
         outbox = stack.query(
             "SELECT id::text, referral_id::text, channel, state, attempts, last_error "
             "FROM referrals_outbox")
@@ -860,9 +876,9 @@ class Run:
         by_marker: dict[str, list[str]] = defaultdict(list)
         hashes: dict[str, str] = {}
         unmatched = 0
-        for referral_id, token, codename_hash in referrals:
+        for referral_id, message, codename_hash in referrals:
             hashes[referral_id] = codename_hash
-            match = marker_re.search(fernet.decrypt(token.encode()).decode())
+            match = marker_re.search(message)
             if match:
                 by_marker[match.group(1)].append(referral_id)
             else:
@@ -907,8 +923,9 @@ class Run:
                 duplicated.append(f"{sub.marker} made {len(made)} referrals")
             if sub.codename:
                 shown += 1
-                expected = hmac.new(stack.codename_key.encode(), sub.codename.encode(),
-                                    hashlib.sha256).hexdigest()
+                expected = derive_from_codename(
+                    codename_normalise(sub.codename), pepper=stack.codename_key.encode(),
+                    purpose="codename-lookup").hex()
                 if expected not in (hashes[r] for r in made):
                     mismatched += 1
             for referral_id in made:
@@ -1297,14 +1314,10 @@ def _redis_outage(run: Run, pages: list[str], before: dict, refer_path: str,
         if record.get("referral_id"):
             rid = record["referral_id"]
             first[rid] = min(first.get(rid, record["t"]), record["t"])
-    fernet_rows = stack.query("SELECT id::text, message_encrypted FROM referrals_referral")
-    from cryptography.fernet import Fernet
-
-    fernet = Fernet(stack.fernet_key.encode())
     markers = {sub.marker for sub in run.submissions}
     ours = []
-    for referral_id, token in fernet_rows:
-        match = re.search(r"\[(chaos-[0-9a-f]+-\d{5})\]", fernet.decrypt(token.encode()).decode())
+    for referral_id, message, _lookup in stack.referral_messages():
+        match = re.search(r"\[(chaos-[0-9a-f]+-\d{5})\]", message)
         if match and match.group(1) in markers:
             ours.append(referral_id)
     delivered = [first[rid] for rid in ours if rid in first]

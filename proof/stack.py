@@ -564,6 +564,7 @@ class Stack:
         self.manage("collectstatic", "--noinput", "-v", "0")
         self.manage("seed_content")
         self.manage("hsds_import", str(DEMO_DIRECTORY), "--skip-existing")
+        self.manage("organization_key", "--demo")  # as dev.py run: demo services take referrals
 
         env = self.env()
         self.processes["gunicorn"] = gunicorn_process(env, self.dir / "gunicorn.log")

@@ -30,6 +30,19 @@ class Referral(models.Model):
     codename_hash = models.CharField(max_length=64, unique=True)
     message_encrypted = models.TextField()
     contact_encrypted = models.TextField(blank=True)
+    # The thread's keys (referrals/crypto.py). Its texts are sealed to `public_key`; its private
+    # key is stored only sealed to the organisation's key and to the visitor's. Empty on a
+    # thread from before sealing until `manage.py referrals_seal` has run; `visitor_public_key`
+    # is learnt when such a visitor next opens their mailbox, and the next member to open the
+    # thread seals its key to it.
+    public_key = models.BinaryField(null=True, blank=True)
+    organization_key = models.ForeignKey(
+        "accounts.OrganizationKey", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    key_for_organization = models.BinaryField(null=True, blank=True)
+    key_for_visitor = models.BinaryField(null=True, blank=True)
+    visitor_public_key = models.BinaryField(null=True, blank=True)
     preferred_language = models.CharField(max_length=8, blank=True)
     state = models.CharField(max_length=14, choices=State.choices, default=State.NEW)
     created_on = models.DateField(default=timezone.localdate)

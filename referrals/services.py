@@ -5,17 +5,14 @@ audited (accounts.services.audit_record)."""
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import keys
 from accounts.services import audit_record
 from directory.models import Service
+from helpportal import sealing
 from stats.services import record
 
 from . import crypto
-from .codenames import (
-    codename_generate,
-    codename_lookup_hash,
-    codename_normalise,
-    contains_codename,
-)
+from .codenames import codename_generate, codename_normalise, contains_codename
 from .models import MailboxMessage, Outbox, Referral
 from .tasks import delivery_queue
 
@@ -36,24 +33,40 @@ def referral_channels_for(service: Service) -> list[str]:
 
 
 def referral_create(*, service: Service, message: str, contact: str = "",
-                    preferred_language: str = "") -> tuple[Referral, str]:
-    """Store the referral and its deliveries in one transaction; queue them after commit.
+                    preferred_language: str = "", codename_language: str = "",
+                    codename_seed: bytes | None = None) -> tuple[Referral, str]:
+    """Store the referral, sealed, and its deliveries in one transaction; queue them after
+    commit.
 
-    Returns the referral and its codename, which exists nowhere else from now on.
+    Returns the referral and its codename (words of `codename_language`'s list: the language
+    of the page the visitor wrote on; from `codename_seed` when given, so that the same form
+    sent again shows the same codename), which exists nowhere else from now on. The thread's
+    private key leaves this function only sealed: to the organisation's current key and to the
+    key the codename derives. ReferralRefused when the service takes no referral now, or its
+    organisation has no key yet.
     """
 
     with transaction.atomic():
         service = Service.objects.select_for_update().select_related("organization").get(
             pk=service.pk
         )
-        if not service.accepts_anonymous_referrals_now:
+        organization_key = keys.organization_key_current(service.organization)
+        if not service.accepts_anonymous_referrals_now or organization_key is None:
             raise ReferralRefused
-        codename = codename_generate()
+        codename = codename_generate(codename_language, seed=codename_seed)
+        normalised = codename_normalise(codename)
+        thread = sealing.keypair()
         referral = Referral.objects.create(
             service=service,
-            codename_hash=codename_lookup_hash(codename),
-            message_encrypted=crypto.encrypt(message),
-            contact_encrypted=crypto.encrypt(contact),
+            codename_hash=crypto.codename_lookup(normalised),
+            public_key=thread.public,
+            organization_key=organization_key,
+            key_for_organization=sealing.seal(bytes(organization_key.public_key),
+                                              thread.private),
+            key_for_visitor=sealing.seal(crypto.visitor_keypair(normalised).public,
+                                         thread.private),
+            message_encrypted=crypto.thread_seal(thread.public, message),
+            contact_encrypted=crypto.thread_seal(thread.public, contact),
             preferred_language=preferred_language,
         )
         deliveries = [Outbox.objects.create(referral=referral, channel=channel)
@@ -64,11 +77,82 @@ def referral_create(*, service: Service, message: str, contact: str = "",
 
 
 def referral_find(codename: str) -> Referral | None:
+    """The referral of a codename: by its lookup id, or (a thread from before sealing) by the
+    legacy HMAC of the codename."""
     normalised = codename_normalise(codename)
     if len(normalised.split("-")) < 3:
         return None
+    lookups = [crypto.codename_lookup(normalised), crypto.codename_hash(normalised)]
     return (Referral.objects.select_related("service__organization")
-            .filter(codename_hash=codename_lookup_hash(codename)).first())
+            .filter(codename_hash__in=lookups).first())
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a thread: by the visitor's codename, or by a member's key through their grant.
+
+
+def thread_key_for_visitor(*, referral: Referral, codename: str) -> bytes | None:
+    """The thread's private key from the visitor's codename; None for a thread the visitor
+    cannot open yet (one from before sealing, until a member next opens it). On such a
+    thread's first open this records the visitor's public key, and replaces the legacy lookup
+    hash by the lookup id, so that the database no longer holds what the key derives from."""
+    normalised = codename_normalise(codename)
+    visitor = crypto.visitor_keypair(normalised)
+    if referral.key_for_visitor:
+        try:
+            return sealing.unseal(visitor.private, referral.key_for_visitor)
+        except sealing.SealError:
+            return None
+    if referral.public_key and not referral.visitor_public_key:
+        lookup = crypto.codename_lookup(normalised)
+        Referral.objects.filter(pk=referral.pk).update(visitor_public_key=visitor.public,
+                                                       codename_hash=lookup)
+        referral.visitor_public_key, referral.codename_hash = visitor.public, lookup
+    return None
+
+
+class ThreadLocked(Exception):
+    """A member cannot open this thread: `reason` is "locked" (no key in this session),
+    "no-grant" (not given the organisation's key) or "sealed" (the thread's key is not there)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def thread_key_for_member(*, referral: Referral, user, private: bytes | None) -> bytes | None:
+    """The thread's private key through the member's grant of the organisation's key (None for
+    a thread from before sealing, read with REFERRAL_KEYS). ThreadLocked if it does not open.
+    Seals the key to the visitor too when the visitor has opened their mailbox since the
+    thread was sealed by `manage.py referrals_seal`."""
+    if not referral.public_key:
+        return None
+    if private is None:
+        raise ThreadLocked("locked")
+    try:
+        organization_private = keys.organization_private(
+            organization_key=referral.organization_key, user=user, private=private
+        )
+    except keys.KeyRefused as refused:
+        raise ThreadLocked("no-grant" if refused.reason == "no-grant" else "locked") from None
+    try:
+        thread_private = sealing.unseal(organization_private, referral.key_for_organization)
+    except sealing.SealError:
+        raise ThreadLocked("sealed") from None
+    if referral.visitor_public_key and not referral.key_for_visitor:
+        sealed = sealing.seal(bytes(referral.visitor_public_key), thread_private)
+        Referral.objects.filter(pk=referral.pk, key_for_visitor__isnull=True).update(
+            key_for_visitor=sealed
+        )
+        referral.key_for_visitor = sealed
+    return thread_private
+
+
+def thread_text_seal(referral: Referral, text: str) -> str:
+    """A new text of the thread: sealed to it, or a legacy token on a thread not sealed yet."""
+    if referral.public_key:
+        return crypto.thread_seal(bytes(referral.public_key), text)
+    return crypto.encrypt(text)
 
 
 class MessageHoldsCodename(Exception):
@@ -80,7 +164,8 @@ def mailbox_visitor_write(*, referral: Referral, codename: str, body: str) -> Ma
     if contains_codename(body, codename_normalise(codename)):
         raise MessageHoldsCodename
     message = MailboxMessage.objects.create(
-        referral=referral, sender=MailboxMessage.Sender.VISITOR, body_encrypted=crypto.encrypt(body)
+        referral=referral, sender=MailboxMessage.Sender.VISITOR,
+        body_encrypted=thread_text_seal(referral, body),
     )
     Referral.objects.filter(pk=referral.pk).update(last_activity_on=timezone.localdate())
     return message
@@ -127,7 +212,7 @@ def referral_set_state(*, actor, referral: Referral, state: str) -> Referral:
 def referral_reply(*, actor, referral: Referral, body: str) -> MailboxMessage:
     message = MailboxMessage.objects.create(
         referral=referral, sender=MailboxMessage.Sender.PROVIDER, author=actor,
-        body_encrypted=crypto.encrypt(body),
+        body_encrypted=thread_text_seal(referral, body),
     )
     if referral.state in (Referral.State.NEW, Referral.State.DELIVERED,
                           Referral.State.ACKNOWLEDGED):

@@ -10,8 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import portal_member_required
+from accounts.keys import KeyRefused
+from accounts.keystore import keystore_private
 from directory import vocabulary
 from directory.selectors import organization_get_for_user
+from helpportal.sealing import SealError
 
 from . import crypto, selectors, services
 from .inbox_forms import InboxFilterForm, ReplyForm, StateForm
@@ -42,15 +45,39 @@ def inbox(request, pk):
 
 
 def _render_referral(request, referral, *, reply_form=None, state_form=None, status=200):
-    """The referral with its words decrypted; recorded as a view by this user."""
+    """The referral with its words opened by the member's key; recorded as a view by this
+    user. A member who cannot open it (no key in this session, or not given the
+    organisation's key yet) is told why, with 403, and sees no word of it."""
+    try:
+        private = keystore_private(request)
+    except KeyRefused:
+        private = None
+    try:
+        thread_key = services.thread_key_for_member(referral=referral, user=request.user,
+                                                    private=private)
+    except services.ThreadLocked as locked:
+        return render(
+            request,
+            "referrals/portal/referral_locked.html",
+            {"referral": referral, "organization": referral.service.organization,
+             "reason": locked.reason},
+            status=403,
+        )
     services.referral_view_record(actor=request.user, referral=referral)
+
+    def opened(token: str) -> str | None:
+        try:
+            return crypto.thread_open(thread_key, token)
+        except SealError:
+            return None
+
     thread = [
         {
             "sender": message.sender,
             "sender_display": message.get_sender_display(),
             "author": message.author.username if message.author else "",
             "created_on": message.created_on,
-            "body": crypto.decrypt(message.body_encrypted),
+            "body": opened(message.body_encrypted),
         }
         for message in selectors.referral_thread(referral)
     ]
@@ -60,8 +87,8 @@ def _render_referral(request, referral, *, reply_form=None, state_form=None, sta
         {
             "referral": referral,
             "organization": referral.service.organization,
-            "message": crypto.decrypt(referral.message_encrypted),
-            "contact": crypto.decrypt(referral.contact_encrypted),
+            "message": opened(referral.message_encrypted),
+            "contact": opened(referral.contact_encrypted),
             "language": (vocabulary.language_name(referral.preferred_language)
                          if referral.preferred_language else ""),
             "thread": thread,

@@ -4,7 +4,7 @@ referrals. Server-rendered, works without JavaScript, never cached."""
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from accounts import roles
+from accounts import keys, roles
 from accounts.decorators import portal_member_required
 from directory.selectors import organizations_for_user
 
@@ -12,13 +12,19 @@ from directory.selectors import organizations_for_user
 @portal_member_required
 @require_safe
 def dashboard(request):
-    organizations = organizations_for_user(request.user).prefetch_related("services")
-    managed = roles.managed_organization_ids_for(request.user)
+    organizations = list(organizations_for_user(request.user).prefetch_related("services"))
+    for organization in organizations:
+        # Colleagues this member can give the organisation's key to, and whether it has one.
+        organization.has_key = keys.organization_key_current(organization) is not None
+        organization.waiting_for_access = [
+            membership for membership in keys.grants_waiting(organization)
+            if membership.user_id != request.user.pk
+        ] if keys.holds_current_key(organization, request.user) else []
     return render(
         request,
         "referrals/portal/dashboard.html",
         {
             "organizations": organizations,
-            "managed": managed,
+            "managed": roles.managed_organization_ids_for(request.user),
         },
     )

@@ -9,21 +9,26 @@ because no cookie other than the CSRF one may remember anything.
 import contextlib
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.shortcuts import render
-from django.utils.translation import gettext
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from directory.models import Service
 from directory.selectors import directory_service_get
+from helpportal import sealing
 from stats.services import record
 
 from . import crypto, limits, services
-from .codenames import codename_normalise
+from .codenames import codename_generate, codename_language_of, codename_normalise
 from .models import MailboxMessage, Referral
 from .visitor_forms import CodenameForm, FollowUpForm, ReferralForm
 
@@ -119,6 +124,11 @@ def refer(request, pk):
                       {**context, "form": form, "once": token}, status=400)
 
     if not once_claim(once):
+        # The same form again (a reload of the codename page, Back then Forward, a double
+        # click): the referral it made is shown again with its codename, never a blank page.
+        codename = codename_generate(get_language(), seed=_codename_seed(once))
+        if services.referral_find(codename) is not None:
+            return _codename_page(request, service, codename)
         return render(request, "referrals/refer.html", {**context, "already_sent": True},
                       status=409)
     if not limits.referral_allowed(
@@ -136,6 +146,8 @@ def refer(request, pk):
             message=data["message"],
             contact=data["contact"],
             preferred_language=data["preferred_language"],
+            codename_language=get_language(),
+            codename_seed=_codename_seed(once),
         )
     except services.ReferralRefused:
         once_release(once)
@@ -147,16 +159,72 @@ def refer(request, pk):
         once_release(once)
         raise
     record("referral_created", country=service.organization.country)
+    return _codename_page(request, service, codename)
+
+
+def _codename_seed(once: str) -> bytes:
+    """The seed of a form's codename: its one-time token's random part (which only that
+    browser's form holds; the cache keeps its hash), keyed by a key of the site's own."""
+    return sealing.secret_key(once, pepper=crypto.site_key("codename-of-form"),
+                              purpose="codename-of-form")
+
+
+def _codename_page(request, service, codename: str, *, status=200, error=""):
     return render(
         request,
         "referrals/codename.html",
         {
             "service": service,
             "codename": codename,
+            "codename_language": codename_language_of(codename) or get_language(),
             "words": codename.split("-"),
+            "error": error,
             "sensitive": True,
         },
+        status=status,
     )
+
+
+CODENAME_ACTIONS = ("show", "save", "done")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@sensitive_post_parameters("codename")
+@sensitive_variables("codename")
+@csrf_protect
+def codename(request):
+    """The codename page again, from the words it shows (a POST of them; nothing is looked up
+    or stored): in another language, as a text file to save, or the "I have written it down"
+    step. The words must be a codename of one of the lists, so no other text is shown here."""
+    if request.method != "POST":
+        return redirect("mailbox")
+    codename = request.POST.get("codename", "")
+    if not codename_language_of(codename):
+        return render(request, "referrals/mailbox_open.html",
+                      {"form": CodenameForm(), "sensitive": True}, status=400)
+    service = Service.objects.filter(pk=_uuid_or_none(request.POST.get("service"))).first()
+    action = request.POST.get("action")
+    if action == "save":
+        text = gettext("Your codename: %(codename)s\nYour mailbox: %(address)s\n") % {
+            "codename": codename, "address": settings.SITE_URL.rstrip("/") + reverse("mailbox")}
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="codename.txt"'
+        return response
+    if action == "done":
+        if request.POST.get("written") != "yes":
+            return _codename_page(request, service, codename, status=400, error=gettext(
+                "Please write down your codename, or save it, and tick the box. Without it "
+                "you cannot read the replies."))
+        return render(request, "referrals/codename_done.html",
+                      {"service": service, "sensitive": True})
+    return _codename_page(request, service, codename)
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _form_expired_message():
@@ -171,15 +239,36 @@ def _form_expired_message():
 
 
 ACTIONS = ("open", "write", "delete", "forget", "forget_confirmed")
+UNLIMITED = ("delete", "forget", "forget_confirmed")
+OPENED_SALT = "referrals.visitor.opened"
 
 
-def _thread(referral: Referral) -> list[dict]:
-    """The visitor's first message and every message since, decrypted, oldest first."""
+def _attempt_allowed(request) -> bool:
+    return limits.mailbox_attempt_allowed(
+        str(request.client_key), per_hour=settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR
+    )
+
+
+def _opened_token(referral: Referral) -> str:
+    """Signed proof that this page opened this mailbox (its lookup id), for a day."""
+    return signing.TimestampSigner(salt=OPENED_SALT).sign(referral.codename_hash)
+
+
+def _opened_lookup(token: str) -> str | None:
+    try:
+        return signing.TimestampSigner(salt=OPENED_SALT).unsign(token[:200], max_age=ONCE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def _thread(referral: Referral, private: bytes | None) -> list[dict]:
+    """The visitor's first message and every message since, opened with the thread's key (from
+    their codename), oldest first. A text that does not open is shown as such, never half."""
 
     def readable(token: str) -> str | None:
         try:
-            return crypto.decrypt(token)
-        except crypto.InvalidToken:
+            return crypto.thread_open(private, token)
+        except sealing.SealError:
             return None
 
     thread = [{
@@ -203,17 +292,21 @@ def _thread(referral: Referral) -> list[dict]:
 def _mailbox_page(request, referral: Referral, codename: str, *, status=200, form=None,
                   notice="", confirm_forget=False):
     closed = referral.state == Referral.State.CLOSED
+    private = services.thread_key_for_visitor(referral=referral, codename=codename)
     context = {
         "referral": referral,
         "service": referral.service,
         "codename": codename,
-        "thread": _thread(referral),
+        "thread": _thread(referral, private),
+        # A thread sealed by `manage.py referrals_seal`: readable here once a member opened it
+        "waiting_for_key": bool(referral.public_key) and private is None,
         "closed": closed,
         "form": form or (None if closed else FollowUpForm()),
         "once": (request.POST.get("once", "") if form is not None and form.is_bound
                  and once_valid(request.POST.get("once", "")) else once_new()),
         "notice": notice,
         "confirm_forget": confirm_forget,
+        "opened": _opened_token(referral),
         "retention_days": settings.REFERRAL_RETENTION_DAYS,
         "max_age_days": settings.REFERRAL_MAX_AGE_DAYS,
         "sensitive": True,
@@ -232,23 +325,29 @@ def mailbox(request):
         return render(request, "referrals/mailbox_open.html",
                       {"form": CodenameForm(), "sensitive": True})
 
-    if not limits.mailbox_attempt_allowed(
-        str(request.client_key), per_hour=settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR
-    ):
+    action = request.POST.get("action", "open")
+    if action not in ACTIONS:
+        action = "open"
+    # Deleting and forgetting from a mailbox this browser has open are never limited: the
+    # page's forms carry a signed "opened" token naming that mailbox. Anything else, and any
+    # token that does not name the mailbox the codename finds, counts as an attempt.
+    opened = _opened_lookup(request.POST.get("opened", "")) if action in UNLIMITED else None
+    if opened is None and not _attempt_allowed(request):
         return _too_many(request, "mailbox")
 
     form = CodenameForm(request.POST)
     form.is_valid()
     codename = codename_normalise(form.cleaned_data.get("codename", ""))
     referral = services.referral_find(codename) if codename else None
+    if opened is not None and (referral is None or referral.codename_hash != opened):
+        referral = None  # a token of another mailbox: this is a guess like any other
+        if not _attempt_allowed(request):
+            return _too_many(request, "mailbox")
     if referral is None:
         # One answer for a malformed and an unknown codename: neither says more than the other.
         return render(request, "referrals/mailbox_open.html",
                       {"form": form, "not_found": True, "sensitive": True}, status=404)
 
-    action = request.POST.get("action", "open")
-    if action not in ACTIONS:
-        action = "open"
     handler = {
         "open": _mailbox_open,
         "write": _mailbox_write,

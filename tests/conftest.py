@@ -5,6 +5,8 @@ server is missing, except under HELPPORTAL_REQUIRE_ALL=1 (CI), where a missing o
 """
 
 import os
+import uuid
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -64,6 +66,7 @@ def pytest_collection_modifyitems(config, items):
 # which must verify what the test process stored with the hasher production uses.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 OTHER_PROCESS_MARKERS = ("worker", "browser", "real_password_hashing")
+FAST_PASSWORD_KEY = {"opslimit": 1, "memlimit": 8192}
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +76,9 @@ def _fast_password_hashing(request):
         return
     settings_fixture = request.getfixturevalue("settings")
     settings_fixture.PASSWORD_HASHERS = FAST_HASHERS
+    # The same for the Argon2id that wraps staff keys: libsodium's smallest parameters.
+    settings_fixture.PASSWORD_KEY_OPSLIMIT = FAST_PASSWORD_KEY["opslimit"]
+    settings_fixture.PASSWORD_KEY_MEMLIMIT = FAST_PASSWORD_KEY["memlimit"]
     yield
 
 
@@ -91,8 +97,9 @@ def _seeded_rows() -> str:
     from django.apps import apps
     from django.core import serializers
 
-    objects = [obj for app in SEEDED_APPS for model in apps.get_app_config(app).get_models()
-               for obj in model._default_manager.order_by("pk")]
+    models = [model for app in SEEDED_APPS for model in apps.get_app_config(app).get_models()]
+    models.append(apps.get_model("accounts", "OrganizationKey"))  # the demo organisations'
+    objects = [obj for model in models for obj in model._default_manager.order_by("pk")]
     return serializers.serialize("json", objects, use_natural_foreign_keys=True)
 
 
@@ -107,20 +114,37 @@ def _seed_again() -> None:
 
         seed_content()
         call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
+        _demo_organization_keys()
         return
     with transaction.atomic():  # foreign keys are checked at commit, so order does not matter
         for obj in serializers.deserialize("json", SEEDED["rows"]):
             obj.save()
 
 
+def _demo_organization_keys() -> None:
+    """Keys for the demo organisations, their recovery keys kept where the factories look
+    (tests.referrals.factories.grant_key gives members access with them)."""
+    from django.core.management import call_command
+
+    from tests.referrals.factories import ORGANIZATION_RECOVERY
+
+    out = StringIO()
+    call_command("organization_key", "--demo", stdout=out)
+    for line in out.getvalue().splitlines():
+        pk = line.split()[0]  # "<id>  <name>  recovery key: <key>"
+        ORGANIZATION_RECOVERY[uuid.UUID(pk)] = line.rpartition("recovery key: ")[2]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database starts with the seed content, as the site does."""
+    """The test database starts with the seed content and the demo directory, its demo
+    organisations with keys, as `dev.py run` sets the site up."""
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
         call_command("seed_content", verbosity=0)
         call_command("hsds_import", str(DEMO_DIRECTORY), "--skip-existing", verbosity=0)
+        _demo_organization_keys()  # as `dev.py run` does
         SEEDED["rows"] = _seeded_rows()
 
 

@@ -18,6 +18,7 @@ from accounts.roles import EDITORS_GROUP
 from directory.models import Organization, Service
 from referrals import services as referral_services
 from referrals.models import Referral
+from tests.referrals.factories import grant_key, make_organization
 from tests.staff.factories import make_user, sign_in
 
 PERSONAS = ("visitor", "clinician_a", "manager_a", "clinician_b", "editor", "administrator")
@@ -47,8 +48,8 @@ def _service(organization: Organization, name: str) -> Service:
 
 
 def make_world() -> World:
-    org_a = Organization.objects.create(name="Organisation A", country="FI", demo=True)
-    org_b = Organization.objects.create(name="Organisation B", country="SE", demo=True)
+    org_a = make_organization("Organisation A", country="FI")
+    org_b = make_organization("Organisation B", country="SE")
     service_a, service_b = _service(org_a, "Service of A"), _service(org_b, "Service of B")
     referral_a, _ = referral_services.referral_create(service=service_a, message="Words for A")
     referral_b, _ = referral_services.referral_create(service=service_b, message="Words for B")
@@ -63,6 +64,9 @@ def make_world() -> World:
     Membership.objects.create(user=users["manager_a"], organization=org_a,
                               role=Membership.Role.MANAGER)
     Membership.objects.create(user=users["clinician_b"], organization=org_b)
+    for persona, organization in (("clinician_a", org_a), ("manager_a", org_a),
+                                  ("clinician_b", org_b)):
+        grant_key(organization, users[persona])
     users["editor"].groups.add(Group.objects.get(name=EDITORS_GROUP))
     return World(org_a=org_a, org_b=org_b, service_a=service_a, service_b=service_b,
                  referral_a=referral_a, referral_b=referral_b, users=users)

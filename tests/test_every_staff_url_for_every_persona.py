@@ -48,10 +48,14 @@ NAMED = {
     "staff:enrol": staff_only(302),
     "staff:account": staff_only(200),
     "staff:backup_codes": staff_only(405),
+    "staff:recovery_key": staff_only(302),  # shown once, right after the sign-in that made it
+    "staff:key": staff_only(302),  # only when the password no longer opens the key
     "portal:dashboard": expect(**OF_A, clinician_b=200),
     "portal:service_edit": expect(**OF_A),
     "portal:members": expect(manager_a=200),
     "portal:member_remove": expect(manager_a=405),
+    "portal:organization_key": expect(manager_a=405),  # POST only, and managers only
+    "portal:grant": expect(**POST_ONLY_OF_A),  # any member who holds the key may give it
     "portal:inbox": expect(**OF_A),
     "portal:referral": expect(**OF_A),
     "portal:referral_reply": expect(**POST_ONLY_OF_A),
@@ -220,6 +224,8 @@ def url_for(route: str, name: str, world, *, unknown: bool = False) -> str | Non
             "portal:service_edit": world.service_a.pk,
             "portal:members": world.org_a.pk,
             "portal:member_remove": world.org_a.pk,
+            "portal:organization_key": world.org_a.pk,
+            "portal:grant": world.org_a.pk,
             "portal:inbox": world.org_a.pk,
             "portal:referral": world.referral_a.pk,
             "portal:referral_reply": world.referral_a.pk,

@@ -6,7 +6,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from directory.models import Service
-from referrals import crypto, services
+from referrals import services
 from referrals.models import MailboxMessage, Referral
 
 
@@ -33,7 +33,8 @@ def prepare(password: str, suffix: str, demo: str, keepers: int, disposable: int
             service=service, message=f"Fuzz run mailbox {i}: I would like to talk to someone.")
         replies = [MailboxMessage.objects.create(
             referral=referral, sender=MailboxMessage.Sender.PROVIDER,
-            body_encrypted=crypto.encrypt(f"A reply from the service, number {j}.")).pk
+            body_encrypted=services.thread_text_seal(
+                referral, f"A reply from the service, number {j}.")).pk
             for j in range(3)]
         if i == 0:
             Referral.objects.filter(pk=referral.pk).update(state=Referral.State.CLOSED)

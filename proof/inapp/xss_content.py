@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.keys import organization_key_create, staff_key_create
 from accounts.models import Membership
 from content.models import (
     Campaign,
@@ -72,6 +73,9 @@ def setup(groups: list[list[str]], tag: str, password: str) -> dict:
                        "t0": device.t0, "digits": device.digits, "drift": device.drift}
         if role == "clinician":
             Membership.objects.create(user=user, organization=organization)
+            # Signed in before: a staff key, and the organisation's key granted to it.
+            staff_key_create(user=user, password=password)
+            organization_key_create(organization=organization, member=user)
 
     return {
         "pathway": pathway.key, "pathway_text": text.pk, "steps": steps,

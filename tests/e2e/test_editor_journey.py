@@ -31,6 +31,11 @@ def test_an_edited_step_is_previewed_published_and_then_seen_by_a_visitor(new_co
     page.get_by_label("Code").fill(code_for(device))
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
+    # A first sign-in made the editor's key: its recovery key is shown once, then the admin.
+    assert "/staff/account/recovery-key/" in page.url
+    assert page.locator(".recovery-key code").inner_text().count("-") == 7
+    with page.expect_navigation():
+        page.get_by_role("link", name="I have written it down: continue").click()
     assert page.url.endswith("/staff/admin/")
 
     staff.goto(f"/staff/admin/content/steptext/{text.pk}/change/")

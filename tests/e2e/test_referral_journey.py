@@ -2,6 +2,7 @@
 later opens the mailbox with it. The pages have nothing for axe-core to fix and fit a phone."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -49,9 +50,28 @@ def test_a_visitor_without_javascript_refers_themself_and_opens_the_mailbox(new_
     assert referral.preferred_language == "fi"
     assert "?" not in page.url
 
+    # The language links keep the codename on screen (forms, posted with an Origin the CSRF
+    # check accepts), a reload shows the same codename, and nothing new is sent.
+    with page.expect_navigation():
+        page.locator("nav.languages").get_by_role("button", name="Svenska").click()
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert page.locator("#codename").inner_text().strip() == codename
+    with page.expect_navigation():
+        page.locator("nav.languages").get_by_role("button", name="English").click()
+    page.reload()
+    assert page.locator("#codename").inner_text().strip() == codename
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save as a text file").click()
+    assert codename in Path(download.value.path()).read_text(encoding="utf-8")
+    page.get_by_label("I have written down my codename, or saved it.").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name="Keep your codename safe").is_visible()
+    assert Referral.objects.filter(service=service).count() == 1
+
     # Later: the mailbox, with the codename typed carelessly.
     with page.expect_navigation():
-        page.get_by_role("link", name="/en/mailbox/").click()
+        page.get_by_role("link", name="Open your mailbox").first.click()
     page.get_by_label("Your codename").fill(codename.upper().replace("-", " "))
     with page.expect_navigation():
         page.get_by_role("button", name="Open my mailbox").click()
@@ -143,6 +163,7 @@ def test_a_clinician_replies_with_totp_and_the_visitor_reads_it_without_javascri
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import Membership
+    from tests.referrals.factories import grant_key
     from tests.staff.factories import PASSWORD, code_for, make_user
 
     service = Service.objects.get(pk=SERVICE)
@@ -158,6 +179,7 @@ def test_a_clinician_replies_with_totp_and_the_visitor_reads_it_without_javascri
 
     clinician = make_user("clinician-reply")
     Membership.objects.create(user=clinician, organization=service.organization)
+    grant_key(service.organization, clinician)  # a colleague gave them the key
     staff = new_context(javascript=False)
     desk = staff.page
     staff.goto("/staff/login/")

@@ -1,23 +1,41 @@
-"""Encryption at rest: a referral's words are in the database only as ciphertext, readable
-with the configured keys only, and the keys can be rotated without losing a word."""
+"""Sealed referrals: a thread's words are in the database only sealed to the thread's key,
+whose private half opens with the visitor's codename or through the organisation's key, and
+nothing else; and `manage.py referrals_seal` seals the threads written before sealing."""
 
-from datetime import UTC, datetime
+import base64
+import hashlib
+import hmac
 from io import StringIO
 
 import pytest
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from helpportal import sealing
 from referrals import crypto
+from referrals.codenames import codename_normalise
 from referrals.models import MailboxMessage, Referral
-from referrals.services import mailbox_visitor_write, referral_create, referral_reply
-from tests.referrals.factories import login_verified, make_member, make_service
+from referrals.services import (
+    mailbox_visitor_write,
+    referral_create,
+    referral_find,
+    referral_reply,
+    thread_key_for_member,
+    thread_key_for_visitor,
+)
+from tests.referrals.factories import (
+    ORGANIZATION_RECOVERY,
+    login_verified,
+    make_member,
+    make_service,
+    opened,
+)
 
 pytestmark = pytest.mark.django_db
 
-K1, K2, K3 = (Fernet.generate_key().decode() for _ in range(3))
 MESSAGE = "Plaintext-message-7d1f: I am worried about what I look at"
 CONTACT = "plaintext-contact-93ab@example.invalid"
 MAILBOX = "Plaintext-mailbox-5c2e: yes, online sessions suit me"
@@ -32,13 +50,7 @@ def write_referral(service, n=0, *, contact=CONTACT):
     return referral, codename
 
 
-def stored(referral):
-    return Referral.objects.values_list("message_encrypted", "contact_encrypted").get(
-        pk=referral.pk
-    )
-
-
-def test_the_table_holds_ciphertext_not_the_words():
+def test_the_table_holds_only_sealed_texts_not_the_words():
     Referral.objects.all().delete()
     write_referral(make_service())
     with connection.cursor() as cursor:
@@ -47,120 +59,50 @@ def test_the_table_holds_ciphertext_not_the_words():
         cursor.execute("SELECT body_encrypted FROM referrals_mailboxmessage")
         bodies = [row[0] for row in cursor.fetchall()]
     assert len(rows) == 1 and len(bodies) == 1
-    message, contact = rows[0]
-    assert MESSAGE not in message and CONTACT not in contact
-    assert MAILBOX not in bodies[0]
-    assert crypto.decrypt(message) == f"{MESSAGE} 0"
-    assert crypto.decrypt(contact) == CONTACT
+    for token in (*rows[0], *bodies):
+        assert token.startswith(crypto.SEALED)
+        assert "Plaintext" not in token and "plaintext" not in token
 
 
-def test_the_words_decrypt_with_the_right_key_only(settings):
-    settings.REFERRAL_KEYS = [K1]
-    referral, _ = write_referral(make_service())
-    message, contact = stored(referral)
-    assert crypto.decrypt(message) == f"{MESSAGE} 0"
-    settings.REFERRAL_KEYS = [K2]
-    with pytest.raises(InvalidToken):
-        crypto.decrypt(message)
-    with pytest.raises(InvalidToken):
-        crypto.decrypt(contact)
-    settings.REFERRAL_KEYS = [K2, K1]  # an older key still decrypts
-    assert crypto.decrypt(contact) == CONTACT
-
-
-def midnight_utc(moment: datetime) -> int:
-    return int(datetime(moment.year, moment.month, moment.day, tzinfo=UTC).timestamp())
-
-
-def test_a_token_tells_the_day_it_was_written_never_the_second(settings):
-    """Fernet puts the time a token was made in clear; DESIGN.md allows only the day."""
-    settings.REFERRAL_KEYS = [K1]
-    before = datetime.now(UTC)
-    referral, _ = write_referral(make_service())
-    after = datetime.now(UTC)
-    tokens = [*stored(referral), *MailboxMessage.objects.filter(referral=referral)
-              .values_list("body_encrypted", flat=True)]
-    assert len(tokens) == 3 and all(tokens)
-    today = {midnight_utc(before), midnight_utc(after)}  # the same day unless run at midnight
-    for token in tokens:
-        assert Fernet(K1).extract_timestamp(token.encode()) in today
-        assert crypto.fernet().extract_timestamp(token.encode()) in today
-
-
-def test_rotation_keeps_only_the_day_of_a_token_that_told_the_second(settings):
-    """A token written before tokens were dated to the day loses its second when rotated."""
-    settings.REFERRAL_KEYS = [K1]
-    referral, _ = write_referral(make_service())
-    written = datetime(2023, 11, 14, 22, 15, 23, tzinfo=UTC)
-    old = Fernet(K1).encrypt_at_time(b"written at a telling second", int(written.timestamp()))
-    Referral.objects.filter(pk=referral.pk).update(message_encrypted=old.decode())
-    settings.REFERRAL_KEYS = [K2, K1]
-    assert "referrals: re-encrypted 2 value(s)" in rotate()
-    message, contact = stored(referral)
-    settings.REFERRAL_KEYS = [K2]
-    assert crypto.decrypt(message) == "written at a telling second"
-    assert crypto.decrypt(contact) == CONTACT
-    assert Fernet(K2).extract_timestamp(message.encode()) == midnight_utc(written)
-
-
-def rotate(*args) -> str:
-    out = StringIO()
-    call_command("rotate_referral_keys", *args, stdout=out)
-    return out.getvalue()
-
-
-@pytest.fixture
-def under_k1(settings):
-    """Three referrals, one without a contact detail, each with a message, written under K1."""
-    Referral.objects.all().delete()
-    settings.REFERRAL_KEYS = [K1]
+def test_a_thread_opens_with_its_codename_or_the_organisations_key_and_nothing_else():
     service = make_service()
-    referrals = [write_referral(service, n, contact="" if n == 2 else CONTACT)[0]
-                 for n in range(3)]
-    return referrals
+    referral, codename = write_referral(service)
+    _other, other_codename = write_referral(service, 1)
+    private = thread_key_for_visitor(referral=referral, codename=codename)
+    assert crypto.thread_open(private, referral.message_encrypted) == f"{MESSAGE} 0"
+    assert thread_key_for_visitor(referral=referral, codename=other_codename) is None
+    assert opened(referral, referral.contact_encrypted) == CONTACT  # the organisation's key
+    for wrong in (sealing.keypair().private, bytes(32),
+                  hashlib.sha256(settings.SECRET_KEY.encode()).digest()):
+        with pytest.raises(sealing.SealError):
+            crypto.thread_open(wrong, referral.message_encrypted)
+    with pytest.raises(sealing.SealError):
+        crypto.thread_open(None, referral.message_encrypted)  # no key: REFERRAL_KEYS do not do
 
 
-def test_after_rotation_the_new_key_alone_decrypts_everything(settings, under_k1):
-    settings.REFERRAL_KEYS = [K2, K1]
-    output = rotate("--batch-size", "2")
-    assert "referrals: re-encrypted 5 value(s), 0 already under the newest key" in output
-    assert "mailbox messages: re-encrypted 3 value(s)" in output
-
-    settings.REFERRAL_KEYS = [K2]
-    for n, referral in enumerate(under_k1):
-        message, contact = stored(referral)
-        assert crypto.decrypt(message) == f"{MESSAGE} {n}"
-        assert crypto.decrypt(contact) == ("" if n == 2 else CONTACT)
-    bodies = sorted(crypto.decrypt(body) for body in
-                    MailboxMessage.objects.values_list("body_encrypted", flat=True))
-    assert bodies == [f"{MAILBOX} {n}" for n in range(3)]
+@pytest.mark.parametrize("damage", [
+    lambda token: token[:-4],
+    lambda token: token[:10],
+    lambda token: token + "AAAA",
+    lambda token: crypto.SEALED + "not base64!",
+    lambda token: crypto.SEALED + base64.b64encode(bytes(80)).decode(),
+])
+def test_a_damaged_sealed_text_is_refused_whole(damage):
+    referral, codename = write_referral(make_service())
+    private = thread_key_for_visitor(referral=referral, codename=codename)
+    with pytest.raises(sealing.SealError):
+        crypto.thread_open(private, damage(referral.message_encrypted))
 
 
-def test_a_dry_run_counts_and_changes_nothing(settings, under_k1):
-    before = [stored(referral) for referral in under_k1]
-    settings.REFERRAL_KEYS = [K2, K1]
-    assert "referrals: would re-encrypt 5 value(s)" in rotate("--dry-run")
-    assert [stored(referral) for referral in under_k1] == before
-    settings.REFERRAL_KEYS = [K2]
-    with pytest.raises(InvalidToken):
-        crypto.decrypt(before[0][0])
-
-
-def test_a_second_rotation_leaves_everything_as_it_is(settings, under_k1):
-    settings.REFERRAL_KEYS = [K2, K1]
-    rotate()
-    after = [stored(referral) for referral in under_k1]
-    output = rotate()
-    assert "referrals: re-encrypted 0 value(s), 5 already under the newest key" in output
-    assert [stored(referral) for referral in under_k1] == after
-
-
-def test_rotation_stops_loudly_when_the_old_key_was_removed_too_early(settings, under_k1):
-    before = [stored(referral) for referral in under_k1]
-    settings.REFERRAL_KEYS = [K3]
-    with pytest.raises(CommandError, match="could not be decrypted with any key"):
-        rotate()
-    assert [stored(referral) for referral in under_k1] == before
+def test_the_lookup_id_is_not_the_legacy_hash_and_tells_nothing_of_the_key():
+    referral, codename = write_referral(make_service())
+    normalised = codename_normalise(codename)
+    legacy = hmac.new(settings.CODENAME_KEY.encode() or crypto._derived("codename-key"),
+                      normalised.encode(), hashlib.sha256).hexdigest()
+    visitor = crypto.visitor_keypair(normalised)
+    assert referral.codename_hash == crypto.codename_lookup(normalised) != legacy
+    assert referral.codename_hash not in (visitor.public.hex(), visitor.private.hex())
+    assert referral_find(codename.upper().replace("-", " ")) == referral
 
 
 def database_dump() -> str:
@@ -195,3 +137,117 @@ def test_a_database_dump_never_holds_the_words_of_a_referral(client):
     for words in (MESSAGE, CONTACT, MAILBOX, REPLY, codename):
         assert words not in dump
     assert "plaintext-" not in dump.lower()  # not even a fragment
+
+
+# ---------------------------------------------------------------------------------------------
+# manage.py referrals_seal: threads written before sealing
+
+
+K1 = Fernet.generate_key().decode()
+
+
+def legacy_referral(service, n, codename):
+    """A referral as the site stored it before sealing: Fernet tokens, the codename's HMAC."""
+    referral = Referral.objects.create(
+        service=service, codename_hash=crypto.codename_hash(codename_normalise(codename)),
+        message_encrypted=crypto.encrypt(f"{MESSAGE} {n}"),
+        contact_encrypted=crypto.encrypt(CONTACT),
+    )
+    MailboxMessage.objects.create(referral=referral, sender=MailboxMessage.Sender.VISITOR,
+                                  body_encrypted=crypto.encrypt(f"{MAILBOX} {n}"))
+    return referral
+
+
+def seal(service, tmp_path, *extra) -> str:
+    key_file = tmp_path / "recovery.txt"
+    key_file.write_text(ORGANIZATION_RECOVERY[service.organization.pk])
+    out = StringIO()
+    call_command("referrals_seal", "--organization", str(service.organization.pk),
+                 "--recovery-key-file", str(key_file), *extra, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+CODENAMES = [f"apple-banana-cherry-delta-echo-fig-grape{letter}" for letter in "xyz"]
+
+
+def test_sealing_old_referrals_keeps_every_word_and_leaves_no_legacy_token(settings, tmp_path):
+    settings.REFERRAL_KEYS = [K1]
+    service = make_service()
+    old = [legacy_referral(service, n, codename) for n, codename in enumerate(CODENAMES)]
+    assert "sealed 3 referral(s)" in seal(service, tmp_path)
+    settings.REFERRAL_KEYS = []  # no longer needed
+    for n, referral in enumerate(old):
+        referral.refresh_from_db()
+        texts = [referral.message_encrypted, referral.contact_encrypted,
+                 *referral.messages.values_list("body_encrypted", flat=True)]
+        assert all(crypto.is_sealed(text) for text in texts)
+        assert [opened(referral, text) for text in texts] == [
+            f"{MESSAGE} {n}", CONTACT, f"{MAILBOX} {n}"]
+    assert "sealed 0 referral(s)" in seal(service, tmp_path)  # a second run changes nothing
+
+
+def test_a_sealed_old_thread_reopens_for_its_visitor_after_a_member_has_opened_it(
+    settings, tmp_path
+):
+    settings.REFERRAL_KEYS = [K1]
+    service = make_service()
+    referral = legacy_referral(service, 0, CODENAMES[0])
+    seal(service, tmp_path)
+    settings.REFERRAL_KEYS = []
+    found = referral_find(CODENAMES[0])
+    assert found == referral
+    assert thread_key_for_visitor(referral=found, codename=CODENAMES[0]) is None  # not yet
+    found.refresh_from_db()
+    assert found.codename_hash == crypto.codename_lookup(codename_normalise(CODENAMES[0]))
+    assert found.visitor_public_key  # learnt at that visit; the legacy hash is gone
+
+    member = make_member(service.organization)
+    from accounts import keys
+    from tests.staff.factories import PASSWORD
+
+    private = keys.staff_key_open(user=member, password=PASSWORD)
+    thread_key_for_member(referral=found, user=member, private=private)
+    found.refresh_from_db()
+    key = thread_key_for_visitor(referral=found, codename=CODENAMES[0])
+    assert crypto.thread_open(key, found.message_encrypted) == f"{MESSAGE} 0"
+
+
+def test_a_thread_no_key_reads_is_left_as_it_was_and_the_others_are_sealed(settings, tmp_path):
+    settings.REFERRAL_KEYS = [K1]
+    service = make_service()
+    good = legacy_referral(service, 0, CODENAMES[0])
+    settings.REFERRAL_KEYS = [Fernet.generate_key().decode()]
+    bad = legacy_referral(service, 1, CODENAMES[1])  # written under a key since lost
+    before = Referral.objects.values().get(pk=bad.pk)
+    settings.REFERRAL_KEYS = [K1]
+    with pytest.raises(CommandError, match="could not be sealed"):
+        seal(service, tmp_path)
+    assert Referral.objects.values().get(pk=bad.pk) == before
+    good.refresh_from_db()
+    assert crypto.is_sealed(good.message_encrypted)
+
+
+def test_a_wrong_recovery_key_seals_nothing(settings, tmp_path):
+    settings.REFERRAL_KEYS = [K1]
+    service = make_service()
+    referral = legacy_referral(service, 0, CODENAMES[0])
+    ORGANIZATION_RECOVERY[service.organization.pk], right = (
+        sealing.recovery_key_new(), ORGANIZATION_RECOVERY[service.organization.pk])
+    try:
+        with pytest.raises(CommandError, match="does not open"):
+            seal(service, tmp_path)
+    finally:
+        ORGANIZATION_RECOVERY[service.organization.pk] = right
+    referral.refresh_from_db()
+    assert not referral.public_key and not crypto.is_sealed(referral.message_encrypted)
+
+
+def test_a_dry_run_counts_the_unsealed_and_changes_nothing(settings):
+    settings.REFERRAL_KEYS = [K1]
+    service = make_service()
+    referral = legacy_referral(service, 0, CODENAMES[0])
+    out = StringIO()
+    call_command("referrals_seal", "--dry-run", stdout=out)
+    assert f"{service.organization.name}: 1 unsealed" in out.getvalue()
+    referral.refresh_from_db()
+    assert not crypto.is_sealed(referral.message_encrypted)

@@ -10,7 +10,6 @@ import json
 import pytest
 
 from accounts.models import AuditEntry, Membership
-from referrals import crypto
 from referrals.models import MailboxMessage, Referral
 from referrals.services import mailbox_visitor_write, referral_create
 from tests.referrals.factories import (
@@ -19,6 +18,7 @@ from tests.referrals.factories import (
     make_organization,
     make_service,
     make_user,
+    opened,
 )
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_both_clinicians_of_a_can_read_reply_and_move_a_referral(client, world, 
     assert response.headers["Location"] == detail_url(referral)
     reply = MailboxMessage.objects.get(referral=referral)
     assert (reply.sender, reply.author) == (MailboxMessage.Sender.PROVIDER, world[who])
-    assert crypto.decrypt(reply.body_encrypted) == REPLY
+    assert opened(referral, reply.body_encrypted) == REPLY
     referral.refresh_from_db()
     assert referral.state == Referral.State.IN_CONTACT  # a reply means they are in contact
     assert REPLY in client.get(detail_url(referral)).content.decode()

@@ -6,11 +6,11 @@ import re
 import pytest
 from django.test import Client
 
-from referrals import crypto, services
+from referrals import services
 from referrals.codenames import codename_normalise
 from referrals.models import MailboxMessage, Outbox, Referral
 from stats.models import DailyCount
-from tests.referrals.factories import make_member, make_service
+from tests.referrals.factories import make_member, make_service, opened
 from tests.referrals.test_visitor_referral import send, shown_codename
 from tests.test_no_visitor_data_is_kept import dump_every_table, dump_the_cache
 
@@ -159,7 +159,7 @@ def test_the_visitor_sends_a_follow_up(client, sent):
     message = MailboxMessage.objects.get(referral=referral)
     assert message.sender == MailboxMessage.Sender.VISITOR
     assert FOLLOW_UP not in message.body_encrypted
-    assert crypto.decrypt(message.body_encrypted) == FOLLOW_UP
+    assert opened(message.referral, message.body_encrypted) == FOLLOW_UP
 
 
 def test_a_replayed_follow_up_is_not_stored_twice(client, sent):
@@ -435,3 +435,42 @@ def test_a_sent_referral_and_an_opened_mailbox_are_counted_and_nothing_else(
     country = service.organization.country
     assert counts[("referral_created", f"country={country}")] == 1
     assert counts[("mailbox_opened", "")] == 1
+
+
+OPENED = re.compile(r'name="opened" value="([^"]+)"')
+
+
+def test_deleting_and_forgetting_from_an_open_mailbox_are_never_limited(client, sent, settings):
+    referral, codename = sent
+    clinician = make_member(referral.service.organization)
+    reply = services.referral_reply(actor=clinician, referral=referral, body=REPLY)
+    settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = 1
+    page = post(client, codename).content.decode()
+    token = OPENED.search(page).group(1)
+    assert post(client, codename).status_code == 429  # opening again is limited
+    deleted = post(client, codename, "delete", message=reply.pk, opened=token)
+    assert deleted.status_code == 200
+    assert not MailboxMessage.objects.filter(pk=reply.pk).exists()
+    assert post(client, codename, "forget", opened=token).status_code == 200
+    gone = post(client, codename, "forget_confirmed", opened=token)
+    assert gone.status_code == 200
+    assert not Referral.objects.filter(pk=referral.pk).exists()
+
+
+def test_an_opened_token_of_another_mailbox_is_a_guess_like_any_other(client, service, settings):
+    mine, my_codename = services.referral_create(service=service, message=FIRST_MESSAGE)
+    _theirs, their_codename = services.referral_create(service=service, message=FIRST_MESSAGE)
+    token = OPENED.search(post(client, my_codename).content.decode()).group(1)
+    settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = 2  # one used by the opening above
+    assert post(client, their_codename, "forget_confirmed", opened=token).status_code == 404
+    assert post(client, "apple-river-stone-cloud-table-lamp-water", "delete",
+                opened=token).status_code == 429
+    assert Referral.objects.filter(pk=mine.pk).exists()
+
+
+def test_the_limit_page_names_what_it_limits_and_what_still_works(client, sent, settings):
+    _referral, codename = sent
+    settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = 0
+    html = post(client, codename).content.decode()
+    assert "opening a mailbox and writing in it are paused for an hour" in html
+    assert "you can still delete replies there, or delete everything" in html

@@ -8,10 +8,10 @@ from django.test import Client
 
 from directory.models import Service
 from proof.public_urls import DEMO_SERVICE
-from referrals import crypto, services
+from referrals import services
 from referrals.codenames import codename_normalise
 from referrals.models import Outbox, Referral
-from tests.referrals.factories import make_service
+from tests.referrals.factories import make_service, opened
 from tests.test_no_visitor_data_is_kept import dump_every_table, dump_the_cache
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_a_visitor_sends_a_referral_and_is_shown_a_codename_of_seven_words(clien
     referral = Referral.objects.get(service=service)
     assert referral.message_encrypted != MESSAGE
     assert MESSAGE not in referral.message_encrypted
-    assert crypto.decrypt(referral.message_encrypted) == MESSAGE
+    assert opened(referral, referral.message_encrypted) == MESSAGE
     assert referral.preferred_language == "fi"
     assert referral.state == Referral.State.NEW
     assert Outbox.objects.filter(referral=referral, channel=Outbox.Channel.INBOX).exists()
@@ -71,7 +71,8 @@ def test_a_visitor_sends_a_referral_and_is_shown_a_codename_of_seven_words(clien
     assert len(codename.split("-")) == 7
     assert services.referral_find(codename) == referral
     html = response.content.decode()
-    assert "cannot be recovered" in html
+    assert "Nobody can recover it for you, or send it to you later." in html
+    assert '<meta name="referrer" content="same-origin">' in html  # its forms keep Origin
     assert 'href="/en/mailbox/"' in html
 
 
@@ -86,7 +87,7 @@ def test_a_contact_detail_is_stored_encrypted(client, service):
     send(client, service, contact=contact)
     referral = Referral.objects.get(service=service)
     assert contact not in referral.contact_encrypted
-    assert crypto.decrypt(referral.contact_encrypted) == contact
+    assert opened(referral, referral.contact_encrypted) == contact
 
 
 def test_the_form_explains_what_happens_and_where_confidentiality_ends(client, service, settings):
@@ -230,11 +231,19 @@ def test_a_replayed_form_creates_no_second_referral(client, service):
     first = client.post(refer_url(service), data)
     again = client.post(refer_url(service), data)
 
-    assert first.status_code == 200
+    assert first.status_code == again.status_code == 200
+    assert Referral.objects.filter(service=service).count() == 1
+    assert shown_codename(again) == shown_codename(first)  # not a blank page, not a new one
+
+
+def test_a_replayed_form_whose_referral_was_forgotten_says_it_was_sent(client, service):
+    data = form_data(client, service)
+    first = client.post(refer_url(service), data)
+    services.referral_forget(referral=services.referral_find(shown_codename(first)))
+    again = client.post(refer_url(service), data)
     assert again.status_code == 409
     assert "This message was already sent" in again.content.decode()
-    assert Referral.objects.filter(service=service).count() == 1
-    assert shown_codename(first) not in again.content.decode()
+    assert not Referral.objects.filter(service=service).exists()
 
 
 def test_a_form_with_a_made_up_token_is_refused_with_the_text_kept_and_a_fresh_token(
@@ -395,3 +404,75 @@ def test_the_service_page_offers_anonymous_contact_when_the_service_takes_it(cli
 def test_the_seeded_demo_service_takes_anonymous_referrals(client):
     service = Service.objects.get(pk=DEMO_SERVICE)
     assert send(client, service).status_code == 200
+
+
+def codename_post(client, codename, service, language="en", **fields):
+    return client.post(f"/{language}/mailbox/codename/",
+                       {"codename": codename, "service": str(service.pk), **fields})
+
+
+def test_the_codename_is_in_the_language_of_the_page_the_visitor_wrote_on(client, service):
+    from referrals.codenames import codename_language_of
+
+    data = form_data(client, service)
+    data["once"] = ONCE.search(client.get(refer_url(service, "fi")).content.decode()).group(1)
+    response = client.post(refer_url(service, "fi"), data)
+    codename = shown_codename(response)
+    assert codename_language_of(codename) == "fi"
+    assert 'lang="fi"' in response.content.decode()
+
+
+def test_sending_the_same_form_again_shows_the_same_codename_and_makes_nothing_new(
+    client, service
+):
+    data = form_data(client, service)
+    first = client.post(refer_url(service), data)
+    again = client.post(refer_url(service), data)  # a reload of the codename page
+    assert again.status_code == 200
+    assert shown_codename(again) == shown_codename(first)
+    assert Referral.objects.filter(service=service).count() == 1
+
+
+def test_the_language_links_keep_the_codename_on_screen(client, service):
+    response = send(client, service)
+    codename = shown_codename(response)
+    html = response.content.decode()
+    assert 'action="/sv/mailbox/codename/"' in html  # a form, not a link that would lose it
+    assert f'href="/sv/find-help/{service.pk}/refer/"' not in html
+    swedish = codename_post(client, codename, service, "sv", action="show")
+    assert swedish.status_code == 200
+    assert shown_codename(swedish) == codename
+    assert 'lang="sv"' in swedish.content.decode()
+    assert Referral.objects.filter(service=service).count() == 1
+
+
+def test_save_as_a_text_file_answers_a_download_of_the_words_and_stores_nothing(client, service):
+    codename = shown_codename(send(client, service))
+    response = codename_post(client, codename, service, action="save")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Disposition"] == 'attachment; filename="codename.txt"'
+    assert codename in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_written_down_step_needs_the_box_ticked_and_keeps_the_codename_meanwhile(
+    client, service
+):
+    codename = shown_codename(send(client, service))
+    unticked = codename_post(client, codename, service, action="done")
+    assert unticked.status_code == 400
+    assert shown_codename(unticked) == codename
+    assert "tick the box" in unticked.content.decode()
+    done = codename_post(client, codename, service, action="done", written="yes")
+    assert done.status_code == 200
+    assert codename not in done.content.decode()
+    assert 'href="/en/mailbox/"' in done.content.decode()
+
+
+@pytest.mark.parametrize("made_up", ["<script>alert(1)</script>", "apple-river-stone",
+                                     "seven-words-that-are-not-on-any-list-x", ""])
+def test_the_codename_page_shows_only_a_codename_of_the_lists(client, service, made_up):
+    response = codename_post(client, made_up, service, action="show")
+    assert response.status_code == 400
+    assert made_up not in response.content.decode() or not made_up

@@ -5,20 +5,30 @@ factor), the state a staff member has after /staff/verify/; other suites can use
 they used `client.force_login(user)`, which alone now reaches only the sign-in pages.
 """
 
+from types import SimpleNamespace
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import keys, keystore
+from accounts.models import StaffKey
+
 PASSWORD = "a long enough staff password 42"
 
 
-def make_user(username="clinician", *, staff=True, superuser=False, enrolled=True):
+def make_user(username="clinician", *, staff=True, superuser=False, enrolled=True, key=True):
+    """A staff member who has signed in before: an authenticator app (`enrolled`) and a staff
+    key wrapped by PASSWORD (`key`); key=False is someone whose first sign-in is still ahead."""
     user = get_user_model().objects.create_user(
         username=username, password=PASSWORD, is_staff=staff or superuser, is_superuser=superuser
     )
     if enrolled:
         TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    if key:
+        keys.staff_key_create(user=user, password=PASSWORD)
     return user
 
 
@@ -41,6 +51,11 @@ def sign_in(client, user) -> None:
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    if StaffKey.objects.filter(user=user).exists():  # the key the password step would open
+        request = SimpleNamespace(session=session)
+        keystore.keystore_put(request, keys.staff_key_open(user=user, password=PASSWORD))
+        client.cookies[settings.STAFF_KEY_COOKIE_NAME] = getattr(request,
+                                                                 keystore.PENDING_COOKIE)
     session.save()
 
 
