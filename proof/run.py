@@ -57,6 +57,8 @@ def stack_parts(stack: Stack, parts: list[str], short: bool) -> list[Check]:
         checks += guarded("security", "fuzzing", lambda: part("fuzz").run(
             stack, requests=500 if short else 10_000, log=say))
         checks += guarded("security", "XSS payloads", lambda: part("xss").run(stack, log=say))
+        checks += guarded("security", "seized server",
+                          lambda: part("seized_check").run(stack, log=say))
     if "performance" in parts:
         checks += guarded("performance", "performance",
                           lambda: part("performance").run(stack, short=short, log=say))
