@@ -15,6 +15,7 @@ and yields nothing: there is no partial decryption.
 """
 
 import base64
+import contextlib
 import secrets
 import threading
 from dataclasses import dataclass
@@ -110,6 +111,14 @@ def _derivation_slots() -> threading.BoundedSemaphore:
         return _derivations
 
 
+@contextlib.contextmanager
+def derivation_slot():
+    """One of the PASSWORD_KEY_CONCURRENCY places for a memory-hard derivation in this process
+    (the staff key's, and the login hash's: accounts/hashers.py)."""
+    with _derivation_slots():
+        yield
+
+
 def password_params_new() -> PasswordParams:
     return PasswordParams(
         salt=nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES),
@@ -120,7 +129,7 @@ def password_params_new() -> PasswordParams:
 
 def password_key(password: str, params: PasswordParams) -> bytes:
     """Argon2id of the password under its own salt and parameters: a 32-byte key."""
-    with _derivation_slots():
+    with derivation_slot():
         return nacl.pwhash.argon2id.kdf(
             KEY_BYTES, password.encode(), bytes(params.salt),
             opslimit=params.opslimit, memlimit=params.memlimit,

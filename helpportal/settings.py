@@ -213,6 +213,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 
+# The login hash is Argon2id at the staff key's cost (accounts/hashers.py); PBKDF2 hashes from
+# before are still checked and replaced at the next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.StaffArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
