@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.decorators import portal_member_required
 from accounts.keys import KeyRefused
-from accounts.keystore import keystore_private
+from accounts.keystore import keystore_lost, keystore_private
 from directory import vocabulary
 from directory.selectors import organization_get_for_user
 from helpportal.sealing import SealError
@@ -56,11 +56,14 @@ def _render_referral(request, referral, *, reply_form=None, state_form=None, sta
         thread_key = services.thread_key_for_member(referral=referral, user=request.user,
                                                     private=private)
     except services.ThreadLocked as locked:
+        # A password that no longer opens the key (it was reset): the key page, not a new
+        # sign-in, is the way back.
+        reason = "lost" if locked.reason == "locked" and keystore_lost(request) else locked.reason
         return render(
             request,
             "referrals/portal/referral_locked.html",
             {"referral": referral, "organization": referral.service.organization,
-             "reason": locked.reason},
+             "reason": reason},
             status=403,
         )
     services.referral_view_record(actor=request.user, referral=referral)

@@ -50,6 +50,20 @@ def test_a_visitor_without_javascript_refers_themself_and_opens_the_mailbox(new_
     assert referral.preferred_language == "fi"
     assert "?" not in page.url
 
+    # Back from the codename page: the form again, never a blank page, and nothing sent twice.
+    with page.expect_navigation():
+        page.go_back()
+    assert page.get_by_role("button", name="Send my message").is_visible()
+    assert Referral.objects.filter(service=service).count() == 1
+    with page.expect_navigation():
+        page.go_forward()  # the browser asks to send the form again; the same codename
+    if page.locator("#codename").count():
+        assert page.locator("#codename").inner_text().strip() == codename
+    else:  # chromium's "Confirm form resubmission": the codename page was not kept (no-store)
+        page.reload()
+        assert page.locator("#codename").inner_text().strip() == codename
+    assert Referral.objects.filter(service=service).count() == 1
+
     # The language links keep the codename on screen (forms, posted with an Origin the CSRF
     # check accepts), a reload shows the same codename, and nothing new is sent.
     with page.expect_navigation():

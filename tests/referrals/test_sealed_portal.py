@@ -185,3 +185,21 @@ def test_a_membership_deleted_anywhere_takes_its_grants_with_it():
     member = make_member(service.organization, "admin-removed")
     Membership.objects.filter(user=member).delete()  # as the admin's inline does
     assert not KeyGrant.objects.filter(user=member).exists()
+
+
+def test_a_member_whose_password_was_reset_is_sent_to_the_key_page_not_to_sign_in_again(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.staff.factories import PASSWORD, code_for, code_step, password_step
+
+    service = make_service()
+    member = make_member(service.organization, "was-reset")
+    TOTPDevice.objects.create(user=member, name="Authenticator app", confirmed=True)
+    referral, _ = referral_create(service=service, message=WORDS)
+    member.set_password(PASSWORD + " new")
+    member.save()
+    password_step(client, member.username, PASSWORD + " new")
+    code_step(client, code_for(TOTPDevice.objects.get(user=member)))
+    response = client.get(f"/staff/portal/referrals/{referral.pk}/")
+    assert response.status_code == 403 and WORDS not in response.content.decode()
+    assert 'href="/staff/account/key/"' in response.content.decode()

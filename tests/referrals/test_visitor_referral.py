@@ -243,6 +243,8 @@ def test_a_replayed_form_whose_referral_was_forgotten_says_it_was_sent(client, s
     again = client.post(refer_url(service), data)
     assert again.status_code == 409
     assert "This message was already sent" in again.content.decode()
+    assert "Its codename opens nothing now." in again.content.decode()
+    assert shown_codename(first) not in again.content.decode()
     assert not Referral.objects.filter(service=service).exists()
 
 

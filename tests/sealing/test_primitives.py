@@ -81,3 +81,28 @@ def test_a_recovery_key_has_200_bits_and_is_read_back_however_it_is_typed():
     typed = " ".join(groups).lower()
     assert sealing.recovery_key_normalise(typed) == key
     assert sealing.recovery_key_normalise("o0i1-b8") == sealing.recovery_key_normalise("OOII-BB")
+
+
+def test_no_more_memory_hard_derivations_run_at_once_than_the_setting_allows(settings):
+    """A burst of sign-ins waits for a slot instead of holding more Argon2id memory."""
+    import threading
+
+    slots = settings.PASSWORD_KEY_CONCURRENCY
+    entered, release = threading.Barrier(slots + 1), threading.Event()
+
+    def hold():
+        with sealing.derivation_slot():
+            entered.wait(timeout=5)
+            release.wait(timeout=5)
+
+    holders = [threading.Thread(target=hold) for _ in range(slots)]
+    for thread in holders:
+        thread.start()
+    entered.wait(timeout=5)  # every slot is taken now
+    waiting = sealing._derivation_slots().acquire(timeout=0.2)
+    release.set()
+    for thread in holders:
+        thread.join(timeout=5)
+    assert waiting is False  # one more had to wait
+    with sealing.derivation_slot():  # and gets its turn once one is free
+        pass
