@@ -51,6 +51,7 @@ def stack_parts(stack: Stack, parts: list[str], short: bool) -> list[Check]:
     if "privacy" in parts:
         checks += guarded("privacy", "privacy audit",
                           lambda: part("privacy").run(stack, short=short, log=say))
+        checks += guarded("privacy", "codename word lists", lambda: part("codename_lists").run())
     if "security" in parts:
         checks += guarded("security", "Observatory, check --deploy, bandit, pip-audit",
                           lambda: part("security").run(stack, log=say))
@@ -62,6 +63,9 @@ def stack_parts(stack: Stack, parts: list[str], short: bool) -> list[Check]:
     if "performance" in parts:
         checks += guarded("performance", "performance",
                           lambda: part("performance").run(stack, short=short, log=say))
+        if not short:  # latency goals on a shared 2-core machine: the full proof only
+            checks += guarded("performance", "sealing under load",
+                              lambda: part("sealing_load").run(stack, short=short, log=say))
     return checks
 
 
