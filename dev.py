@@ -161,7 +161,7 @@ def test_phases(args: list[str]) -> list[tuple[str, list[str]]]:
     names_a_path = any(
         not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists() for arg in args
     )
-    if names_a_path or any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+    if names_a_path or any(arg.startswith(("-n", "--numprocesses")) for arg in args):
         return [("pytest " + " ".join(args), args)]
     workers = max(1, min(os.cpu_count() or 1, 4))
     ignore = [f"--ignore={suite}" for suite in SERVER_SUITES]

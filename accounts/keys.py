@@ -215,21 +215,25 @@ def grants_pass_on(*, organization, granted_by, private: bytes, member) -> int:
     return given
 
 
-def holds_current_key(organization, user) -> bool:
+def granted_user_ids(organization) -> set[int]:
+    """Who holds a grant of the organisation's current key (nobody when it has none)."""
     current = organization_key_current(organization)
-    return current is not None and current.grants.filter(user=user).exists()
+    if current is None:
+        return set()
+    return set(current.grants.values_list("user_id", flat=True))
+
+
+def holds_current_key(organization, user) -> bool:
+    return user.pk in granted_user_ids(organization)
 
 
 def grants_waiting(organization) -> list[Membership]:
     """Members of the organisation who have signed in once (they have a staff key) but hold no
     grant of its current key."""
-    current = organization_key_current(organization)
     memberships = (Membership.objects.filter(organization=organization, user__is_active=True,
                                              user__staff_key__isnull=False)
                    .select_related("user").order_by("user__username"))
-    if current is None:
-        return list(memberships)
-    granted = set(current.grants.values_list("user_id", flat=True))
+    granted = granted_user_ids(organization)
     return [membership for membership in memberships if membership.user_id not in granted]
 
 

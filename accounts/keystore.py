@@ -78,14 +78,6 @@ def keystore_private(request) -> bytes:
         raise KeyRefused("locked") from None
 
 
-def keystore_has_key(request) -> bool:
-    try:
-        keystore_private(request)
-    except KeyRefused:
-        return False
-    return True
-
-
 def keystore_recovery_key_waiting(request) -> bool:
     return "recovery" in (request.session.get(SESSION_FIELD) or {})
 

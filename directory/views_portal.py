@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import keys
 from accounts.decorators import portal_member_required
 from accounts.keystore import keystore_private
-from accounts.models import KeyGrant, Membership
+from accounts.models import Membership
 from accounts.services import audit_record, membership_add, membership_remove
 
 from . import selectors, services
@@ -78,20 +78,12 @@ def members(request, pk):
                 "user__username"
             ),
             "key": keys.organization_key_current(organization),
-            "granted": granted_user_ids(organization),
+            "granted": keys.granted_user_ids(organization),
             "waiting": {m.pk for m in keys.grants_waiting(organization)},
             "form": form,
         },
         status=400 if form.errors else 200,
     )
-
-
-def granted_user_ids(organization) -> set[int]:
-    current = keys.organization_key_current(organization)
-    if current is None:
-        return set()
-    return set(KeyGrant.objects.filter(organization_key=current).values_list("user_id",
-                                                                           flat=True))
 
 
 @portal_member_required

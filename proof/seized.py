@@ -240,22 +240,16 @@ def analyse(tables: Tables, values: list[str], secrets: list[str]) -> Report:
                for name in ("private_by_password", "private_by_recovery")]
               + [bytea(row["private_by_recovery"])
                  for row in tables.get("accounts_organizationkey")])
-    key_boxes = [box for box in key_boxes if box]
-    locked = [box for box in locked if box]
+    pending = ([(box, try_unseal) for box in key_boxes if box]
+               + [(box, try_unlock) for box in locked if box])
     opened_any = True
     while opened_any:  # a key that opens goes back into the candidates
         opened_any = False
-        for box in list(key_boxes):
-            found = try_unseal(candidates, box)
+        for entry in list(pending):
+            box, opener = entry
+            found = opener(candidates, box)
             if found is not None and len(found[1]) == 32:
-                key_boxes.remove(box)
-                candidates.add(found[1])
-                report.keys_opened += 1
-                opened_any = True
-        for box in list(locked):
-            found = try_unlock(candidates, box)
-            if found is not None and len(found[1]) == 32:
-                locked.remove(box)
+                pending.remove(entry)
                 candidates.add(found[1])
                 report.keys_opened += 1
                 opened_any = True

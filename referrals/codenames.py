@@ -79,11 +79,18 @@ def _indices(seed: bytes, size: int, count: int) -> list[int]:
 def codename_language_of(codename: str) -> str:
     """The language whose list holds every word of a codename as shown, or "" if none does."""
     words = codename.split("-")
+    if len(words) != WORDS:
+        return ""
     for language in sorted(wordlist_languages()):
-        listed = set(wordlist(language))
-        if len(words) == WORDS and all(word in listed for word in words):
+        listed = _word_set(language)
+        if all(word in listed for word in words):
             return language
     return ""
+
+
+@lru_cache(maxsize=8)
+def _word_set(language: str) -> frozenset[str]:
+    return frozenset(wordlist(language))
 
 
 def codename_normalise(text: str) -> str:
