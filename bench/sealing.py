@@ -28,7 +28,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     limits = {"REFERRAL_LIMIT_PER_CLIENT_PER_DAY": "100000",
-              "REFERRAL_LIMIT_GLOBAL_PER_HOUR": "100000",
+              "REFERRAL_HOLD_ABOVE_PER_HOUR": "100000",
+              "REFERRAL_HOLD_ABOVE_PER_SERVICE_PER_HOUR": "100000",
               "MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR": "100000"}
     with tempfile.TemporaryDirectory(prefix="bench-sealing-") as workdir, Stack(
             Path(workdir), http_port=18081, https_port=18444, web_workers=args.workers,

@@ -2,11 +2,11 @@
 
 A view that hits a database that is down (a restart, a failover, a full connection table)
 raises django.db.OperationalError or InterfaceError. Instead of the 500 page, the visitor gets
-templates/errors/503.html with `Retry-After` and no-store. On the referral form, what the person
-wrote is given back on that page, with the form ready to be sent again: nothing they wrote is
-lost, and nothing of it is stored or logged here. The form's one-time token is released by the
-view when storing fails (referrals.visitor.once_release), so the same form may be sent again
-once the database is back.
+templates/errors/503.html with `Retry-After` and no-store. On the referral form and a message in
+the mailbox, what the person wrote is given back on that page, with the form ready to be sent
+again: nothing they wrote is lost, and nothing of it is stored or logged here. The form's
+one-time token is released by the view when storing fails (referrals.visitor.once_release), so
+the same form may be sent again once the database is back.
 
 Django's connection handling does the rest: with CONN_HEALTH_CHECKS on, the next request finds
 the dead persistent connection, drops it and connects again.
@@ -18,31 +18,49 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
-# Forms whose words are given back (message and contact, shown read-only), by URL name: the
-# fields carried along unchanged so that the same form can be sent again.
+# Forms whose words are given back when they are refused (503 here; 429 in the referral
+# views), by URL name: the texts shown (read-only, with the names they are posted under), the
+# fields carried along unchanged so that the same form can be sent again, and the action it
+# applies to (None: any).
 FORMS_GIVEN_BACK = {
-    "refer": ("once", "acknowledge", "preferred_language"),
+    "refer": {
+        "texts": (("message", _("Your message (not sent)")),
+                  ("contact", _("How the service could reach you (not sent)"))),
+        "carried": ("once", "acknowledge", "preferred_language"),
+        "action": None,
+    },
+    "mailbox": {
+        "texts": (("body", _("Your message (not sent)")),),
+        "carried": ("codename", "action", "once", "opened"),
+        "action": "write",
+    },
 }
 
 
-def _given_back(request) -> dict:
+def words_given_back(request) -> dict:
+    """What a refused form gets back: the person's words and the form to send them again, for
+    templates/errors/_given_back.html. Empty when the request is no such form."""
     match = getattr(request, "resolver_match", None)
     if request.method != "POST" or match is None or match.url_name not in FORMS_GIVEN_BACK:
         return {}
-    carried = FORMS_GIVEN_BACK[match.url_name]
+    form = FORMS_GIVEN_BACK[match.url_name]
     post = request.POST
+    if form["action"] is not None and post.get("action", "open") != form["action"]:
+        return {}
+    texts = [{"name": name, "label": label, "value": post.get(name, "")}
+             for name, label in form["texts"] if post.get(name, "") or name == form["texts"][0][0]]
     return {
         "resend": True,
         "action": request.path,
-        "written": post.get("message", ""),
-        "contact": post.get("contact", ""),
-        "carried": [(name, post.get(name, "")) for name in carried if name in post],
+        "texts": texts,
+        "carried": [(name, post.get(name, "")) for name in form["carried"] if name in post],
         "sensitive": True,
     }
 
@@ -67,7 +85,8 @@ class DatabaseOutageMiddleware:
         # is no need for it; the request (address, path, form) is never logged.
         logger.warning("database unavailable (%s): answered 503", type(exception).__name__)
         try:
-            response = render(request, "errors/503.html", _given_back(request), status=503)
+            response = render(request, "errors/503.html", words_given_back(request),
+                              status=503)
         except Exception:  # noqa: BLE001 (the page itself failed: a plain answer, still no trace)
             response = HttpResponse(
                 "Service temporarily unavailable. Please try again in a minute.\n",

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 
@@ -34,6 +35,23 @@ def _daily_secret() -> bytes:
     return secret.encode()
 
 
+def client_network(address: str) -> str:
+    """What one client is, for limits: an IPv4 address, or the /64 of an IPv6 address (one
+    household's or one server's network, which can hand out addresses without end). An
+    IPv4-mapped IPv6 address is its IPv4 address; anything that is no address stays as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.strip().split("%")[0])
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 def client_key_for(address: str) -> str:
-    """A keyed hash of the address under today's secret; useless once the secret expires."""
-    return hmac.new(_daily_secret(), address.encode(), hashlib.sha256).hexdigest()[:32]
+    """A keyed hash of the client's network (client_network) under today's secret; useless
+    once the secret expires."""
+    network = client_network(address)
+    return hmac.new(_daily_secret(), network.encode(), hashlib.sha256).hexdigest()[:32]

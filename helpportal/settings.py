@@ -266,8 +266,15 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Strict"
+# Every cookie goes when the browser closes: none has a lifetime (Max-Age or Expires), so a
+# device keeps no sign that this site's forms were ever opened (docs/privacy.md, "Cookies").
+# The CSRF token is still checked as before; a form left open past a browser restart gets the
+# translated "the form expired" answer, with the words kept.
+CSRF_COOKIE_AGE = None
 CSRF_FAILURE_VIEW = "helpportal.views.csrf_failure"
+# A staff session also ends on the server 12 hours after sign-in (helpportal/sessions.py).
 SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Security headers. Permissions-Policy and Cross-Origin-Resource-Policy are added by
 # helpportal.middleware.SecurityHeadersMiddleware; the CSP by django-csp.
@@ -351,20 +358,25 @@ LOGGING = {
 }
 
 # Staff sign-in (docs/staff-accounts.md). A password, then a second factor (TOTP, or a
-# single-use backup code) before any page under /staff/. django-axes locks an account by
-# username only, never by address: accounts.lockout.axes_client_ip answers a placeholder, and
-# no user agent or access log is kept, so its tables hold usernames and times and nothing else.
+# single-use backup code) before any page under /staff/. django-axes counts wrong passwords per
+# username and connection, and locks a username for everyone only at a count far beyond one
+# person's (accounts.lockout.sign_in_lock, docs/staff-accounts.md "Lockout"). The connection is
+# the day's client key written as an fd00:: address (accounts.lockout.axes_client_ip), never
+# the address; no user agent or access log is kept, so its tables hold usernames, keys, times.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "staff:login"
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# The lock is decided in one function, which axes asks as its failure limit; the cool-off is
+# how long a failure is remembered (the growing waits are inside the function).
+AXES_FAILURE_LIMIT = "accounts.lockout.axes_failure_limit"
+AXES_COOLOFF_TIME = timedelta(days=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.SignInAttemptHandler"  # axes' database handler, plus alerts
+# A right password clears its own connection's count only, not the count of other connections.
 AXES_RESET_ON_SUCCESS = True
-# The lockout ends 30 minutes after the failure that caused it; tries made meanwhile are
-# refused unseen and do not extend it.
+# Tries refused during a wait are not counted and do not lengthen it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
@@ -373,9 +385,6 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
-# Axes warns when lockout ignores the address; here that is the point (no address is kept),
-# and a username's lockout holds whatever address or user agent the tries come from.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 OTP_TOTP_ISSUER = SITE_NAME
 # The admin never shows a device's key or QR code; a person sets up their own app.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -410,8 +419,13 @@ STAFF_KEY_COOKIE_NAME = "hp-staff-key" if DEBUG else "__Host-hp-staff-key"
 REFERRAL_RETENTION_DAYS = envint("REFERRAL_RETENTION_DAYS", 90)
 REFERRAL_MAX_AGE_DAYS = envint("REFERRAL_MAX_AGE_DAYS", 180)
 REFERRAL_MESSAGE_MAX_LENGTH = 5000
+# Limits that a flood cannot spend for everyone (referrals/limits.py, docs/operations.md
+# "Referral floods"): a client (an IPv4 address or an IPv6 /64) may send this many referrals a
+# day; above the hourly ceilings, site-wide and per service, referrals are taken but held for
+# review, and administrators are alerted, instead of being refused.
 REFERRAL_LIMIT_PER_CLIENT_PER_DAY = envint("REFERRAL_LIMIT_PER_CLIENT_PER_DAY", 5)
-REFERRAL_LIMIT_GLOBAL_PER_HOUR = envint("REFERRAL_LIMIT_GLOBAL_PER_HOUR", 500)
+REFERRAL_HOLD_ABOVE_PER_HOUR = envint("REFERRAL_HOLD_ABOVE_PER_HOUR", 300)
+REFERRAL_HOLD_ABOVE_PER_SERVICE_PER_HOUR = envint("REFERRAL_HOLD_ABOVE_PER_SERVICE_PER_HOUR", 40)
 MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = envint("MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR", 10)
 WEBHOOK_TIMEOUT_SECONDS = 5
 # Waits double from 1 s up to 5 minutes: 20 attempts span about an hour of provider outage.

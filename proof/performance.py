@@ -227,16 +227,19 @@ def throughput(stack: Stack, *, duration: int, connections: int, rounds: int,
 
 def raise_limits(stack: Stack) -> None:
     """The referral limits are per visitor and per hour; a load test is one visitor sending
-    thousands. Raised for the wrk run only (by restarting gunicorn with higher limits)."""
+    thousands, which would be refused (per client) or held (the hourly ceilings). Raised for
+    the wrk run only (by restarting gunicorn with higher limits)."""
     stack.extra_env.update(REFERRAL_LIMIT_PER_CLIENT_PER_DAY="10000000",
-                           REFERRAL_LIMIT_GLOBAL_PER_HOUR="10000000")
+                           REFERRAL_HOLD_ABOVE_PER_HOUR="10000000",
+                           REFERRAL_HOLD_ABOVE_PER_SERVICE_PER_HOUR="10000000")
     stack._env = None
     stack.restart("gunicorn")
     stack.wait_healthy()
 
 
 def restore_limits(stack: Stack) -> None:
-    for key in ("REFERRAL_LIMIT_PER_CLIENT_PER_DAY", "REFERRAL_LIMIT_GLOBAL_PER_HOUR"):
+    for key in ("REFERRAL_LIMIT_PER_CLIENT_PER_DAY", "REFERRAL_HOLD_ABOVE_PER_HOUR",
+                "REFERRAL_HOLD_ABOVE_PER_SERVICE_PER_HOUR"):
         stack.extra_env.pop(key, None)
     stack._env = None
     stack.restart("gunicorn")

@@ -13,6 +13,9 @@ var/proof/report.json. The exit status is 0 only when every check passed.
 - security (proof/security.py, proof/fuzz.py, proof/xss.py): HTTP Observatory grade,
   check --deploy, bandit, pip-audit, hypothesis fuzzing, XSS payloads in chromium.
 - performance (proof/performance.py): wrk figures and ratios, Lighthouse, page weight.
+- attack (proof/attack_slow.py, proof/attack_flood.py, proof/attack_lockout.py): slow
+  clients (slowhttptest), a referral flood from many addresses and from one /64, and a lockout
+  attempt against a clinician, each with a fresh person who must still get through.
 - reliability (proof/reliability.py): the referral chaos run (worker kills, Redis and
   PostgreSQL restarts) and a Redis outage, each on a stack of its own.
 
@@ -38,7 +41,7 @@ from pathlib import Path
 from .checks import Check, commit, failed
 from .stack import ROOT, Stack
 
-PARTS = ("privacy", "security", "performance", "reliability")
+PARTS = ("privacy", "security", "performance", "attack", "reliability")
 OUT = ROOT / "var" / "proof"
 
 
@@ -66,6 +69,13 @@ def stack_parts(stack: Stack, parts: list[str], short: bool) -> list[Check]:
         if not short:  # latency goals on a shared 2-core machine: the full proof only
             checks += guarded("performance", "sealing under load",
                               lambda: part("sealing_load").run(stack, short=short, log=say))
+    if "attack" in parts:  # last on the stack: it fills the database and strains nginx
+        checks += guarded("attack", "slow clients",
+                          lambda: part("attack_slow").run(stack, short=short, log=say))
+        checks += guarded("attack", "referral flood",
+                          lambda: part("attack_flood").run(stack, short=short, log=say))
+        checks += guarded("attack", "sign-in lockout",
+                          lambda: part("attack_lockout").run(stack, short=short, log=say))
     return checks
 
 

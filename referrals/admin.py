@@ -6,11 +6,12 @@ from django.utils.translation import ngettext
 
 from accounts import roles
 
-from .models import Outbox
-from .services import outbox_retry
+from .models import HeldReferral, Outbox
+from .services import outbox_retry, referrals_release
 
 # Referrals and mailbox messages are deliberately not registered: their words are for the
-# clinicians of the service's organisation, in the portal, where each reading is audited.
+# clinicians of the service's organisation, in the portal, where each reading is audited. Held
+# referrals are, by their service and day only.
 
 
 @admin.register(Outbox)
@@ -63,3 +64,49 @@ class OutboxAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return roles.may_view_deliveries(request.user)
+
+
+@admin.register(HeldReferral)
+class HeldReferralAdmin(admin.ModelAdmin):
+    """Referrals held during a flood (referrals/limits.py), for administrators to release to
+    their services once the flood is understood. Service, organisation and days only: their
+    words are sealed to the organisation, whose clinicians can also release them one by one.
+    See docs/operations.md, "Referral floods"."""
+
+    list_display = ("id", "organization", "service", "held_on", "created_on")
+    list_filter = ("held_on", "service__organization")
+    list_select_related = ("service__organization",)
+    ordering = ("-held_on", "service")
+    fields = ("id", "organization", "service", "held_on", "created_on")
+    readonly_fields = fields
+    actions = ["release"]
+
+    @admin.display(description=_("organisation"))
+    def organization(self, obj):
+        return obj.service.organization
+
+    @admin.action(description=_("Release to their services"), permissions=["release"])
+    def release(self, request, queryset):
+        count = referrals_release(actor=request.user, referrals=list(queryset))
+        self.message_user(
+            request,
+            ngettext("%(count)d referral released to its service.",
+                     "%(count)d referrals released to their services.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_release_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return roles.may_release_held_referrals(request.user)

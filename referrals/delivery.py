@@ -157,7 +157,8 @@ SENDERS = {
 def delivery_attempt(*, delivery_id) -> tuple[str, int]:
     """Try one delivery. Returns (outcome, seconds until a retry), outcome one of
     "delivered", "done" (already delivered or failed), "busy" (another worker holds it),
-    "gone" (the referral was deleted), "retry" or "failed" (no attempts left)."""
+    "gone" (the referral was deleted), "held" (held during a flood: it waits for its release,
+    referrals.services.referrals_release), "retry" or "failed" (no attempts left)."""
     with transaction.atomic():
         delivery = (
             Outbox.objects.select_for_update(skip_locked=True, of=("self",))
@@ -170,6 +171,8 @@ def delivery_attempt(*, delivery_id) -> tuple[str, int]:
             return ("busy" if exists else "gone"), 0
         if delivery.state != Outbox.State.PENDING:
             return "done", 0
+        if delivery.referral.held_on is not None:
+            return "held", 0
         delivery.attempts += 1
         now = timezone.now()
         try:
@@ -209,7 +212,8 @@ def outbox_sweep(*, now=None) -> list[str]:
     with transaction.atomic():
         overdue = list(
             Outbox.objects.select_for_update(skip_locked=True)
-            .filter(state=Outbox.State.PENDING, next_attempt_at__lt=cutoff)
+            .filter(state=Outbox.State.PENDING, next_attempt_at__lt=cutoff,
+                    referral__held_on__isnull=True)
             .order_by("next_attempt_at")[:500]
         )
         for delivery in overdue:

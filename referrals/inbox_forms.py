@@ -12,7 +12,8 @@ class InboxFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("All referrals"))] + list(Referral.State.choices),
+        choices=[("", _("All referrals"))] + list(Referral.State.choices)
+        + [("held", _("Held for review"))],
     )
 
 

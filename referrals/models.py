@@ -48,6 +48,9 @@ class Referral(models.Model):
     created_on = models.DateField(default=timezone.localdate)
     last_activity_on = models.DateField(default=timezone.localdate)
     closed_on = models.DateField(null=True, blank=True)
+    # Taken during a flood (referrals/limits.py): stored and readable in its mailbox, but its
+    # service is told only when it is released. The day it was held, or None.
+    held_on = models.DateField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_on", "id"]
@@ -56,6 +59,23 @@ class Referral(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.created_on:%Y-%m-%d} ({self.state})"
+
+
+class HeldReferralManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(held_on__isnull=False)
+
+
+class HeldReferral(Referral):
+    """Referrals held during a flood, for administrators to release (referrals/admin.py). The
+    admin shows their service and day only, never a word of them."""
+
+    objects = HeldReferralManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("held referral")
+        verbose_name_plural = _("held referrals")
 
 
 class MailboxMessage(models.Model):

@@ -22,9 +22,13 @@ def referral_get_for_user(user, pk) -> Referral:
     return referral
 
 
+HELD = "held"  # the inbox's filter for referrals held during a flood
+
+
 def referrals_for_organization(user, organization_pk, *, state: str = "") -> QuerySet[Referral]:
     """An organisation's inbox, newest first, each with `message_count`; Http404 if the user
-    does not work for it."""
+    does not work for it. Referrals held during a flood are listed only under `state="held"`,
+    so that a flood does not bury the others."""
     organization = organization_get_for_user(user, organization_pk)
     referrals = (
         Referral.objects.filter(service__organization=organization)
@@ -32,17 +36,25 @@ def referrals_for_organization(user, organization_pk, *, state: str = "") -> Que
         .annotate(message_count=Count("messages"))
         .order_by("-created_on", "-last_activity_on", "pk")
     )
+    if state == HELD:
+        return referrals.filter(held_on__isnull=False)
+    referrals = referrals.filter(held_on__isnull=True)
     if state:
         referrals = referrals.filter(state=state)
     return referrals
 
 
 def referral_waiting_count(organization) -> int:
-    """Referrals nobody has acknowledged yet: new or delivered to the inbox."""
+    """Referrals nobody has acknowledged yet: new or delivered to the inbox (not held)."""
     return Referral.objects.filter(
-        service__organization=organization,
+        service__organization=organization, held_on__isnull=True,
         state__in=[Referral.State.NEW, Referral.State.DELIVERED],
     ).count()
+
+
+def referral_held_count(organization) -> int:
+    return Referral.objects.filter(service__organization=organization,
+                                   held_on__isnull=False).count()
 
 
 def referral_thread(referral: Referral) -> QuerySet[MailboxMessage]:

@@ -34,7 +34,8 @@ def referral_channels_for(service: Service) -> list[str]:
 
 def referral_create(*, service: Service, message: str, contact: str = "",
                     preferred_language: str = "", codename_language: str = "",
-                    codename_seed: bytes | None = None) -> tuple[Referral, str]:
+                    codename_seed: bytes | None = None,
+                    hold: bool = False) -> tuple[Referral, str]:
     """Store the referral, sealed, and its deliveries in one transaction; queue them after
     commit.
 
@@ -44,6 +45,9 @@ def referral_create(*, service: Service, message: str, contact: str = "",
     private key leaves this function only sealed: to the organisation's current key and to the
     key the codename derives. ReferralRefused when the service takes no referral now, or its
     organisation has no key yet.
+
+    `hold` (during a flood, referrals/limits.py): the referral is stored the same way, but its
+    deliveries wait until referrals_release.
     """
 
     with transaction.atomic():
@@ -68,12 +72,35 @@ def referral_create(*, service: Service, message: str, contact: str = "",
             message_encrypted=crypto.thread_seal(thread.public, message),
             contact_encrypted=crypto.thread_seal(thread.public, contact),
             preferred_language=preferred_language,
+            held_on=timezone.localdate() if hold else None,
         )
         deliveries = [Outbox.objects.create(referral=referral, channel=channel)
                       for channel in referral_channels_for(service)]
-        for delivery in deliveries:
-            transaction.on_commit(lambda pk=delivery.pk: delivery_queue(str(pk)))
+        if not hold:
+            for delivery in deliveries:
+                transaction.on_commit(lambda pk=delivery.pk: delivery_queue(str(pk)))
     return referral, codename
+
+
+def referrals_release(*, actor, referrals) -> int:
+    """Pass held referrals on to their services: their deliveries are queued now. Returns how
+    many were held; each release is in the audit log (which referral and by whom, no word)."""
+    released = 0
+    with transaction.atomic():
+        held = list(Referral.objects.select_for_update().select_related("service__organization")
+                    .filter(pk__in=[referral.pk for referral in referrals],
+                            held_on__isnull=False))
+        for referral in held:
+            Referral.objects.filter(pk=referral.pk).update(held_on=None)
+            audit_record(actor=actor, action="referral_released",
+                         organization=referral.service.organization, target=referral)
+            for delivery in Outbox.objects.filter(referral=referral,
+                                                  state=Outbox.State.PENDING):
+                delivery.next_attempt_at = timezone.now()
+                delivery.save(update_fields=["next_attempt_at"])
+                transaction.on_commit(lambda pk=delivery.pk: delivery_queue(str(pk)))
+            released += 1
+    return released
 
 
 def referral_find(codename: str) -> Referral | None:

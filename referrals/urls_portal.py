@@ -15,4 +15,5 @@ urlpatterns = [
     path("referrals/<uuid:pk>/", views_inbox.referral_detail, name="referral"),
     path("referrals/<uuid:pk>/reply/", views_inbox.referral_reply, name="referral_reply"),
     path("referrals/<uuid:pk>/state/", views_inbox.referral_state, name="referral_state"),
+    path("referrals/<uuid:pk>/release/", views_inbox.referral_release, name="referral_release"),
 ]

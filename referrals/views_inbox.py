@@ -18,7 +18,6 @@ from helpportal.sealing import SealError
 
 from . import crypto, selectors, services
 from .inbox_forms import InboxFilterForm, ReplyForm, StateForm
-from .models import Referral
 
 PER_PAGE = 50
 
@@ -38,8 +37,9 @@ def inbox(request, pk):
             "organization": organization,
             "form": form,
             "state": state,
-            "state_label": Referral.State(state).label if state else "",
+            "state_label": dict(form.fields["state"].choices).get(state, ""),
             "page": page,
+            "held_count": selectors.referral_held_count(organization),
         },
     )
 
@@ -136,4 +136,15 @@ def referral_state(request, pk):
     messages.success(
         request, _("State changed to: %(state)s.") % {"state": referral.get_state_display()}
     )
+    return redirect("portal:referral", pk=referral.pk)
+
+
+@portal_member_required
+def referral_release(request, pk):
+    """Pass a referral held during a flood on to the inbox (and the service's other channels)."""
+    referral = selectors.referral_get_for_user(request.user, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if services.referrals_release(actor=request.user, referrals=[referral]):
+        messages.success(request, _("The referral was moved to the inbox."))
     return redirect("portal:referral", pk=referral.pk)

@@ -17,14 +17,17 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from accounts.alerts import administrators_alert
 from directory.models import Service
 from directory.selectors import directory_service_get
 from helpportal import sealing
+from helpportal.outage import words_given_back
 from stats.services import record
 
 from . import crypto, limits, services
@@ -79,8 +82,36 @@ def once_release(value: str) -> None:
 # Small helpers
 
 
-def _too_many(request, reason: str):
-    return render(request, "errors/429.html", {"reason": reason, "sensitive": True}, status=429)
+def _too_many(request, reason: str, retry_after: int = 3600):
+    """The 429 page; on a message in the mailbox, with the words given back to send again."""
+    response = render(request, "errors/429.html",
+                      {"reason": reason, "sensitive": True,
+                       "retry_minutes": max(1, round(retry_after / 60)),
+                       **words_given_back(request)},
+                      status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _written(data) -> dict:
+    """A referral's words, for a page that refuses it: shown read-only to keep or send
+    elsewhere."""
+    return {"written": data.get("message", ""), "written_contact": data.get("contact", "")}
+
+
+def _flood_alert(admission, service) -> None:
+    """Tell administrators, once an hour per ceiling, that referrals are being held."""
+    now = timezone.now()
+    hour = now.strftime("%Y%m%d%H")
+    if admission.ceiling == "site":
+        scope, subject = "site-wide", f"site:{hour}"
+    else:
+        scope, subject = f'to the service "{service.name}" ({service.pk})', f"{service.pk}:{hour}"
+    administrators_alert(
+        "referral_flood", subject_key=subject,
+        once_per=3600, count=admission.count, since=now.strftime("%Y-%m-%d %H:00 UTC"),
+        scope=scope,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,10 +132,10 @@ def refer(request, pk):
     }
     if not service.accepts_anonymous_referrals_now:
         status = 409 if request.method == "POST" else 200
-        written = request.POST.get("message", "") if request.method == "POST" else ""
+        written = _written(request.POST) if request.method == "POST" else {}
         return render(
             request, "referrals/refer.html",
-            {**context, "unavailable": True, "written": written}, status=status,
+            {**context, "unavailable": True, **written}, status=status,
         )
 
     if request.method != "POST":
@@ -129,15 +160,31 @@ def refer(request, pk):
         codename = codename_generate(get_language(), seed=_codename_seed(once))
         if services.referral_find(codename) is not None:
             return _codename_page(request, service, codename)
-        return render(request, "referrals/refer.html", {**context, "already_sent": True},
+        return render(request, "referrals/refer.html",
+                      {**context, "already_sent": True, **_written(form.cleaned_data)},
                       status=409)
-    if not limits.referral_allowed(
-        str(request.client_key),
-        per_day=settings.REFERRAL_LIMIT_PER_CLIENT_PER_DAY,
-        global_per_hour=settings.REFERRAL_LIMIT_GLOBAL_PER_HOUR,
-    ):
+    admission = limits.referral_admission(
+        str(request.client_key), service.pk,
+        per_client_per_day=settings.REFERRAL_LIMIT_PER_CLIENT_PER_DAY,
+        hold_above_per_hour=settings.REFERRAL_HOLD_ABOVE_PER_HOUR,
+        hold_above_per_service_per_hour=settings.REFERRAL_HOLD_ABOVE_PER_SERVICE_PER_HOUR,
+    )
+    if admission.admission is limits.Admission.REFUSE:
+        # The form comes back as it was sent, with the same token: the same words can be sent
+        # once the wait is over.
         once_release(once)
-        return _too_many(request, "referral")
+        response = render(
+            request, "referrals/refer.html",
+            {**context, "form": form, "once": request.POST.get("once", ""),
+             "refused_hours": max(1, round(admission.retry_after / 3600)),
+             "limit": settings.REFERRAL_LIMIT_PER_CLIENT_PER_DAY},
+            status=429,
+        )
+        response["Retry-After"] = str(admission.retry_after)
+        return response
+    held = admission.admission is limits.Admission.HOLD
+    if held:
+        _flood_alert(admission, service)
 
     data = form.cleaned_data
     try:
@@ -148,12 +195,13 @@ def refer(request, pk):
             preferred_language=data["preferred_language"],
             codename_language=get_language(),
             codename_seed=_codename_seed(once),
+            hold=held,
         )
     except services.ReferralRefused:
         once_release(once)
         return render(
             request, "referrals/refer.html",
-            {**context, "unavailable": True, "written": data["message"]}, status=409,
+            {**context, "unavailable": True, **_written(data)}, status=409,
         )
     except BaseException:
         once_release(once)
@@ -239,11 +287,13 @@ def _form_expired_message():
 
 
 ACTIONS = ("open", "write", "delete", "forget", "forget_confirmed")
-UNLIMITED = ("delete", "forget", "forget_confirmed")
+# Actions from a mailbox this browser has open (its forms carry a signed "opened" token): no
+# guess at a codename, so never limited.
+UNLIMITED = ("write", "delete", "forget", "forget_confirmed")
 OPENED_SALT = "referrals.visitor.opened"
 
 
-def _attempt_allowed(request) -> bool:
+def _attempt_allowed(request) -> tuple[bool, int]:
     return limits.mailbox_attempt_allowed(
         str(request.client_key), per_hour=settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR
     )
@@ -290,7 +340,7 @@ def _thread(referral: Referral, private: bytes | None) -> list[dict]:
 
 
 def _mailbox_page(request, referral: Referral, codename: str, *, status=200, form=None,
-                  notice="", confirm_forget=False):
+                  notice="", confirm_forget=False, unsent=""):
     closed = referral.state == Referral.State.CLOSED
     private = services.thread_key_for_visitor(referral=referral, codename=codename)
     context = {
@@ -305,6 +355,7 @@ def _mailbox_page(request, referral: Referral, codename: str, *, status=200, for
         "once": (request.POST.get("once", "") if form is not None and form.is_bound
                  and once_valid(request.POST.get("once", "")) else once_new()),
         "notice": notice,
+        "unsent": unsent,  # the words of a message that was refused (409), to keep
         "confirm_forget": confirm_forget,
         "opened": _opened_token(referral),
         "retention_days": settings.REFERRAL_RETENTION_DAYS,
@@ -328,12 +379,15 @@ def mailbox(request):
     action = request.POST.get("action", "open")
     if action not in ACTIONS:
         action = "open"
-    # Deleting and forgetting from a mailbox this browser has open are never limited: the
-    # page's forms carry a signed "opened" token naming that mailbox. Anything else, and any
-    # token that does not name the mailbox the codename finds, counts as an attempt.
+    # Writing, deleting and forgetting from a mailbox this browser has open are never
+    # limited: the page's forms carry a signed "opened" token naming that mailbox. Anything
+    # else, and any token that does not name the mailbox the codename finds, counts as an
+    # attempt; a message refused so is given back on the 429 page.
     opened = _opened_lookup(request.POST.get("opened", "")) if action in UNLIMITED else None
-    if opened is None and not _attempt_allowed(request):
-        return _too_many(request, "mailbox")
+    if opened is None:
+        allowed, wait = _attempt_allowed(request)
+        if not allowed:
+            return _too_many(request, "mailbox", wait)
 
     form = CodenameForm(request.POST)
     form.is_valid()
@@ -341,8 +395,9 @@ def mailbox(request):
     referral = services.referral_find(codename) if codename else None
     if opened is not None and (referral is None or referral.codename_hash != opened):
         referral = None  # a token of another mailbox: this is a guess like any other
-        if not _attempt_allowed(request):
-            return _too_many(request, "mailbox")
+        allowed, wait = _attempt_allowed(request)
+        if not allowed:
+            return _too_many(request, "mailbox", wait)
     if referral is None:
         # One answer for a malformed and an unknown codename: neither says more than the other.
         return render(request, "referrals/mailbox_open.html",
@@ -367,8 +422,9 @@ def _mailbox_open(request, referral, codename):
 def _mailbox_write(request, referral, codename):
     if referral.state == Referral.State.CLOSED:
         return _mailbox_page(
-            request, referral, codename, status=409,
-            notice=gettext("This conversation is closed, so your message was not sent."),
+            request, referral, codename, status=409, unsent=request.POST.get("body", ""),
+            notice=gettext("This conversation is closed, so your message was not sent. Your "
+                           "words are below, so that you can keep them."),
         )
     form = FollowUpForm(request.POST)
     once = once_valid(request.POST.get("once", ""))
@@ -380,7 +436,7 @@ def _mailbox_write(request, referral, codename):
         return _mailbox_page(request, referral, codename, status=400, form=form)
     if not once_claim(once):
         return _mailbox_page(
-            request, referral, codename, status=409,
+            request, referral, codename, status=409, unsent=form.cleaned_data["body"],
             notice=gettext("This message was already sent. It has not been sent twice."),
         )
     try:

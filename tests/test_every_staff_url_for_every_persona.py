@@ -60,6 +60,7 @@ NAMED = {
     "portal:referral": expect(**OF_A),
     "portal:referral_reply": expect(**POST_ONLY_OF_A),
     "portal:referral_state": expect(**POST_ONLY_OF_A),
+    "portal:referral_release": expect(**POST_ONLY_OF_A),
     "preview": expect(editor=200, administrator=200),
     "stats:dashboard": expect(**STATISTICS),
     "stats:export": expect(**STATISTICS),
@@ -75,12 +76,14 @@ ADMIN_MODELS = {
     "directory": ADMINISTRATORS,
     "accounts.auditentry": ADMINISTRATORS,
     "referrals.outbox": ADMINISTRATORS,
+    "referrals.heldreferral": ADMINISTRATORS,
     "auth": ADMINISTRATORS,
     "axes": ADMINISTRATORS,
     "otp_totp": ADMINISTRATORS,
     "otp_static": ADMINISTRATORS,
 }
-READ_ONLY = {"accounts.auditentry", "referrals.outbox", "stats.dailycount"}
+READ_ONLY = {"accounts.auditentry", "referrals.outbox", "referrals.heldreferral",
+             "stats.dailycount"}
 # Revisions are made by publishing; axes' rows by sign-ins (deleting one unlocks an account).
 NO_ADD = {"content.revision", "axes.accesslog", "axes.accessfailurelog", "axes.accessattempt"}
 ADMIN_SITE = {
@@ -192,6 +195,12 @@ def _admin_object(model, world):
 
         model._default_manager.create(day=datetime.date(2026, 1, 1), metric="page_view",
                                       dims={}, count=1)
+    if label == "referrals.heldreferral":
+        # Organisation A's referral, held during a flood (the admin lists held ones only).
+        import datetime
+
+        model._base_manager.filter(pk=world.referral_a.pk).update(held_on=datetime.date.today())
+        return model._default_manager.get(pk=world.referral_a.pk)
     if label in specific:
         return specific[label]
     obj = model._default_manager.first()
@@ -201,9 +210,13 @@ def _admin_object(model, world):
 
             return audit_record(actor=world.users["administrator"], action="test")
         if label.startswith("axes."):
-            # What axes keeps of a failed sign-in: a username and the placeholder address.
+            # What axes keeps of a failed sign-in: a username and the connection's daily key
+            # as an fd00:: address (accounts.lockout.axes_client_ip).
+            from accounts.lockout import client_address
+
             extra = {"failures_since_start": 1} if label == "axes.accessattempt" else {}
-            return model._default_manager.create(username="someone", ip_address="0.0.0.0",  # noqa: S104
+            return model._default_manager.create(username="someone",
+                                                 ip_address=client_address("ab" * 16),
                                                  user_agent="", path_info="/staff/login/",
                                                  **extra)
         raise AssertionError(f"no {label} to open in the admin")
@@ -230,6 +243,7 @@ def url_for(route: str, name: str, world, *, unknown: bool = False) -> str | Non
             "portal:referral": world.referral_a.pk,
             "portal:referral_reply": world.referral_a.pk,
             "portal:referral_state": world.referral_a.pk,
+            "portal:referral_release": world.referral_a.pk,
         }
         fills["<uuid:pk>"] = str(by_name[name])
     if "<path:object_id>" in route and "<path:content_type_id>" not in route:

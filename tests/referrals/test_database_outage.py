@@ -86,7 +86,7 @@ def test_a_database_lost_while_storing_releases_the_form_for_a_second_send(
     """The service is read, the one-time token claimed, and then the database goes away:
     storing fails, the token is released, and the same form is accepted afterwards."""
     data = form_data(client, service, message=WRITTEN)
-    allowed = limits.referral_allowed
+    allowed = limits.referral_admission
     outage = contextlib.ExitStack()
 
     def allowed_then_the_database_goes(*args, **kwargs):
@@ -94,10 +94,10 @@ def test_a_database_lost_while_storing_releases_the_form_for_a_second_send(
         outage.enter_context(database_unreachable())  # real: the next connect is refused
         return result
 
-    monkeypatch.setattr(limits, "referral_allowed", allowed_then_the_database_goes)
+    monkeypatch.setattr(limits, "referral_admission", allowed_then_the_database_goes)
     with outage:
         response = client.post(refer_url(service), data)
-    monkeypatch.setattr(limits, "referral_allowed", allowed)
+    monkeypatch.setattr(limits, "referral_admission", allowed)
 
     assert response.status_code == 503
     html = response.content.decode()

@@ -471,6 +471,11 @@ def test_an_opened_token_of_another_mailbox_is_a_guess_like_any_other(client, se
 def test_the_limit_page_names_what_it_limits_and_what_still_works(client, sent, settings):
     _referral, codename = sent
     settings.MAILBOX_ATTEMPTS_PER_CLIENT_PER_HOUR = 0
-    html = post(client, codename).content.decode()
-    assert "opening a mailbox and writing in it are paused for an hour" in html
+    response = post(client, codename)
+    html = response.content.decode()
+    assert "opening a mailbox and writing in it are paused for a while" in html
     assert "you can still delete replies there, or delete everything" in html
+    # The wait is until the hour's end, said in minutes and in Retry-After.
+    wait = int(response.headers["Retry-After"])
+    assert 60 <= wait <= 3600
+    assert f"try again in about {max(1, round(wait / 60))} minute" in html

@@ -293,7 +293,9 @@ def test_the_referral_limit_per_connection_answers_429(client, service, settings
 
     assert response.status_code == 429
     html = response.content.decode()
-    assert "Please wait a while" in html
+    assert "Your message has not been sent yet" in html
+    assert "up to 2 messages a day from one connection" in html
+    assert MESSAGE in html  # given back in the form, to send again later
     assert 'href="/en/urgent-help/"' in html
     assert "112" in html
     assert Referral.objects.filter(service=service).count() == 2
@@ -307,12 +309,15 @@ def test_the_limit_is_per_connection(client, service, settings):
     assert send(other, service).status_code == 200
 
 
-def test_the_global_limit_answers_429(client, service, settings):
-    settings.REFERRAL_LIMIT_GLOBAL_PER_HOUR = 1
+def test_above_the_hourly_ceiling_a_referral_is_held_not_refused(client, service, settings):
+    settings.REFERRAL_HOLD_ABOVE_PER_HOUR = 1
     assert send(client, service).status_code == 200
     other = Client(REMOTE_ADDR="198.51.100.24")
-    assert send(other, service).status_code == 429
-    assert Referral.objects.filter(service=service).count() == 1
+    response = send(other, service)
+    assert response.status_code == 200
+    assert shown_codename(response)
+    assert Referral.objects.filter(service=service).count() == 2
+    assert Referral.objects.filter(service=service, held_on__isnull=False).count() == 1
 
 
 def test_a_form_refused_by_the_limit_can_be_sent_later(client, service, settings):
