@@ -568,8 +568,12 @@ def run(args: argparse.Namespace) -> int:
             "UPSTREAM": f"{HOST}:{ports['gunicorn']}",
             "HTTP_LISTEN": f"{HOST}:{redirect_port}",
             "SITE_LISTEN": f"{HOST}:{ports['nginx']}",
+            "SERVER_NAME": "localhost",
             "TLS_CERT": str(cert),
             "TLS_KEY": str(key),
+            # Self-signed, no OCSP responder: nothing is stapled, the resolver never asked.
+            "TLS_TRUSTED": str(cert),
+            "RESOLVER": HOST,
             "CACHE_DIR": str(nginx_dir / "cache"),
             "STATIC_ROOT": str(static_root),
         },

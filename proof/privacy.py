@@ -480,6 +480,20 @@ def check_form_cookies(result: Crawl, csrf_cookie: str) -> Check:
                  not other and bool(forms), details)
 
 
+def check_cookie_lifetimes(result: Crawl) -> Check:
+    """No cookie the crawl was given outlives the browser's session: none has Max-Age or
+    Expires (settings CSRF_COOKIE_AGE = None; tests/test_public_pages_set_no_cookie.py)."""
+    lasting = [(a.path, header.split(";")[0].split("=")[0]) for a in result.answers
+               for header in a.cookies
+               if any(part.strip().lower().startswith(("max-age", "expires"))
+                      for part in header.split(";")[1:])]
+    given = sum(len(a.cookies) for a in result.answers)
+    details = [f"{given} cookies set on {len(result.answers)} answers"]
+    details += [f"{path}: {name}" for path, name in lasting[:10]]
+    return Check(PART, "cookies with a lifetime (Max-Age or Expires)", str(len(lasting)), "0",
+                 not lasting, details)
+
+
 def cookie_names(headers: list[str]) -> list[str]:
     return [header.split("=", 1)[0].strip() for header in headers]
 
@@ -933,7 +947,8 @@ def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]
     try:
         result = crawl(stack, visitor, facts)
         checks += [check_statuses(result), check_page_cookies(result),
-                   check_form_cookies(result, facts["csrf_cookie"])]
+                   check_form_cookies(result, facts["csrf_cookie"]),
+                   check_cookie_lifetimes(result)]
         log(f"privacy: crawled {len(result.answers)} addresses")
     except Exception as exc:  # noqa: BLE001 (a broken measurement is a failed check)
         checks += [failed(PART, name, goal, exc) for name, goal in (

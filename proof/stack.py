@@ -35,6 +35,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -56,6 +57,7 @@ HOSTNAME = "localhost"
 LOOPBACK = "127.0.0.1"
 DEMO_DIRECTORY = ROOT / "directory" / "seed" / "demo-directory.json"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+NGINX_MAIN = ROOT / "deploy" / "nginx.conf"
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -258,17 +260,49 @@ def run_inapp(env: dict[str, str], module: str, function: str, args: dict | None
 # nginx, from deploy/nginx.conf.template
 
 
+def nginx_version(nginx: str) -> tuple[int, ...]:
+    """(1, 22, 1) from `nginx -v` ("nginx version: nginx/1.22.1", on stderr)."""
+    shown = subprocess.run([nginx, "-v"], capture_output=True, text=True, timeout=30,
+                           check=False)
+    found = re.search(r"nginx/(\d+(?:\.\d+)*)", shown.stderr + shown.stdout)
+    if not found:
+        raise StackError(f"no version in the output of `{nginx} -v`: {shown.stderr!r}")
+    return tuple(int(part) for part in found.group(1).split("."))
+
+
+def nginx_main_settings(path: Path = NGINX_MAIN) -> dict[str, str]:
+    """worker_processes, worker_rlimit_nofile and the inside of events {} from deploy/nginx.conf,
+    production's main configuration (its other lines name the image's paths)."""
+    text = re.sub(r"#[^\n]*", "", path.read_text())
+    settings = {}
+    for name in ("worker_processes", "worker_rlimit_nofile"):
+        found = re.search(rf"^\s*{name}\s+([^;]+);", text, re.MULTILINE)
+        if not found:
+            raise StackError(f"{path} sets no {name}")
+        settings[name] = found.group(1).strip()
+    events = re.search(r"^\s*events\s*\{([^}]*)\}", text, re.MULTILINE)
+    if not events:
+        raise StackError(f"{path} has no events {{}} block")
+    settings["events"] = " ".join(line.strip() for line in events.group(1).splitlines()
+                                  if line.strip())
+    return settings
+
+
 def render_nginx(directory: Path, values: dict[str, str], *, ipv6: bool = False,
                  realip: bool = False, image_access_log: bool = False,
-                 worker_processes: str = "auto", header: str = "") -> Path:
+                 worker_processes: str | None = None, header: str = "",
+                 nginx: str | None = None) -> Path:
     """deploy/nginx.conf.template with its placeholders replaced (directory/site.conf), inside
-    a small nginx.conf that mirrors the official nginx image's; returns the nginx.conf.
+    a small nginx.conf with deploy/nginx.conf's worker and events settings; returns the
+    nginx.conf.
 
     ipv6: every `listen 127.0.0.1:port` also on [::1] ("localhost" may resolve to ::1 first).
     realip: the client address from X-Forwarded-For, trusted from loopback only, as behind a
     load balancer (the privacy audit sends a made-up address this way).
-    image_access_log: the image's address-logging "main" access log to stdout, so a run shows
-    that the template overrides it.
+    image_access_log: the official image's address-logging "main" access log to stdout, so a
+    run shows that the template overrides it.
+    worker_processes: instead of deploy/nginx.conf's. nginx: the binary whose version decides
+    how HTTP/2 is switched on (default: the one on PATH).
     """
     text = NGINX_TEMPLATE.read_text()
     for name, value in values.items():
@@ -283,6 +317,12 @@ def render_nginx(directory: Path, values: dict[str, str], *, ipv6: bool = False,
                       f"    listen [::1]:{m.group(1)}{m.group(2) or ''};",
             text,
         )
+    # `http2 on;` is nginx >= 1.25.1 (production's image); older ones take the `http2`
+    # parameter of a TLS listen instead. (On a plain-HTTP listen it would make 1.22 speak
+    # HTTP/2 only, so the bench's plain variant stays on HTTP/1.1 there.)
+    if "http2 on;" in text and nginx_version(nginx or find_program("nginx")) < (1, 25, 1):
+        text = re.sub(r"^[ \t]*http2 on;[^\n]*\n", "", text, flags=re.MULTILINE)
+        text = re.sub(r"(listen [^;\n]* ssl);", r"\1 http2;", text)
     site = directory / "site.conf"
     site.write_text(text)
     temp = directory / "tmp"
@@ -297,7 +337,9 @@ def render_nginx(directory: Path, values: dict[str, str], *, ipv6: bool = False,
                  "                '$status $body_bytes_sent \"$http_referer\" '",
                  "                '\"$http_user_agent\" \"$http_x_forwarded_for\"';",
                  "access_log /dev/stdout main;"]
-    http += ["sendfile on;", "keepalive_timeout 65;"]
+    else:
+        http += ["access_log off;"]  # as deploy/nginx.conf
+    http += ["sendfile on;"]  # keepalive_timeout: in the template
     if realip:
         http += ["# As behind a load balancer: the client address comes from X-Forwarded-For,",
                  "# trusted from loopback only: the privacy audit sends a made-up address.",
@@ -307,13 +349,23 @@ def render_nginx(directory: Path, values: dict[str, str], *, ipv6: bool = False,
     http += [f"client_body_temp_path {temp}/client_body;", f"proxy_temp_path {temp}/proxy;",
              f"include {site};"]
     body = "\n".join(f"    {line}" for line in http)
+    settings = nginx_main_settings()
+    # Above this process's hard limit, nginx's setrlimit would fail (an alert, not an error).
+    nofile = settings["worker_rlimit_nofile"]
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and int(nofile) > hard:
+        nofile = f"{hard};  # deploy/nginx.conf: {nofile}, above this machine's hard limit"
+    else:
+        nofile += ";"
     main = directory / "nginx.conf"
     main.write_text(
-        f"# Generated by proof/stack.py{header}. Mirrors the official nginx image's nginx.conf.\n"
-        f"worker_processes {worker_processes};\n"
+        f"# Generated by proof/stack.py{header}. Worker and events settings from\n"
+        f"# {NGINX_MAIN.relative_to(ROOT)}, http {{}} as there.\n"
+        f"worker_processes {worker_processes or settings['worker_processes']};\n"
+        f"worker_rlimit_nofile {nofile}\n"
         f"pid {directory}/nginx.pid;\n"
         f"error_log {directory}/error.log notice;\n"
-        "events { worker_connections 1024; }\n"
+        f"events {{ {settings['events']} }}\n"
         f"http {{\n{body}\n}}\n"
     )
     return main
@@ -671,8 +723,13 @@ class Stack:
             "UPSTREAM": f"{LOOPBACK}:{self.web_port}",
             "HTTP_LISTEN": f"{LOOPBACK}:{self.http_port}",
             "SITE_LISTEN": f"{LOOPBACK}:{self.https_port} ssl",
+            "SERVER_NAME": HOSTNAME,
             "TLS_CERT": str(self.tls["cert"]),
             "TLS_KEY": str(self.tls["key"]),
+            # The run's certificate names no OCSP responder: nginx staples nothing and never
+            # asks the resolver, which is loopback anyway.
+            "TLS_TRUSTED": str(self.tls["ca"]),
+            "RESOLVER": LOOPBACK,
             "CACHE_DIR": str(directory / "cache"),
             "STATIC_ROOT": str(self.dir / "static"),
         }, ipv6=True, realip=True, worker_processes="2", header=" for one proof run")
