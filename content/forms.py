@@ -5,17 +5,38 @@ from .selectors import SelfCheckView
 
 
 class SelfCheckForm(forms.Form):
-    """One required choice per published question; built from the questions themselves."""
+    """One choice per published question, built from the questions themselves.
+
+    The first question needs an answer. Every other one also offers "Prefer not to say"
+    (`NO_ANSWER`), checked from the start, so a browser that would otherwise send its first
+    option (text browsers such as lynx show it as chosen) sends "no answer" instead; a question
+    left out of the post altogether counts the same. The routing treats it as not answered.
+    An answer that puts urgent help first makes every question optional: a visitor in crisis
+    can send the form from that question on and reach urgent help without answering the rest.
+    """
+
+    NO_ANSWER = "no-answer"
 
     def __init__(self, *args, selfcheck: SelfCheckView, **kwargs):
         super().__init__(*args, **kwargs)
         self.selfcheck = selfcheck
-        for question in selfcheck.questions:
-            self.fields[question.key] = forms.ChoiceField(
+        urgent_chosen = self.is_bound and any(
+            option.urgent and self.data.get(question.key) == option.key
+            for question in selfcheck.questions
+            for option in question.options
+        )
+        for index, question in enumerate(selfcheck.questions):
+            choices = [(option.key, option.text) for option in question.options]
+            optional = index > 0
+            if optional:
+                choices.append((self.NO_ANSWER, _("Prefer not to say")))
+            field = forms.ChoiceField(
                 label=question.text,
                 help_text=question.hint,
-                choices=[(option.key, option.text) for option in question.options],
+                choices=choices,
                 widget=forms.RadioSelect,
+                required=not (optional or urgent_chosen),
+                initial=self.NO_ANSWER if optional else None,
                 error_messages={
                     "required": _("Please choose one answer to this question."),
                     "invalid_choice": _(
@@ -23,6 +44,14 @@ class SelfCheckForm(forms.Form):
                     ),
                 },
             )
+            # The answers after which the page offers "Go to urgent help now".
+            field.urgent_keys = frozenset(o.key for o in question.options if o.urgent)
+            self.fields[question.key] = field
+
+    def answers(self) -> dict[str, str]:
+        """The chosen answers, without the questions left unanswered or "Prefer not to say"."""
+        return {key: value for key, value in self.cleaned_data.items()
+                if value and value != self.NO_ANSWER}
 
 
 NO_HELPLINES = _(

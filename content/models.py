@@ -160,6 +160,7 @@ class Page(models.Model):
         BROWSING = "browsing-privately", _("Browsing more privately")
         URGENT = "urgent-help", _("Urgent help")
         PROFESSIONALS = "professionals", _("For professionals")
+        REPORTING = "will-you-report-me", _("Will you report me?")
 
     key = models.SlugField(_("key"), unique=True, choices=Key.choices)
     sensitive = models.BooleanField(

@@ -28,7 +28,8 @@ from .services import text_publish
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
-SENSITIVE_PAGES = {"urgent-help", "confidentiality", "browsing-privately"}
+SENSITIVE_PAGES = {"urgent-help", "confidentiality", "browsing-privately",
+                   "will-you-report-me"}
 
 
 class SeedError(Exception):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from helpportal.renders import RenderedPages
 
@@ -138,6 +139,21 @@ def helpline_countries() -> list[str]:
     return sorted(set(Helpline.objects.published().values_list("country", flat=True)))
 
 
+# The country whose helplines the urgent-help page suggests before a visitor chooses one:
+# the country of the page's language, never guessed from the visitor's address. English is
+# read in many countries, so it suggests none. An organisation serving another country adds
+# or changes a line here (docs/content.md).
+SUGGESTED_COUNTRY = {"fi": "FI", "sv": "SE"}
+
+
+def helpline_country_suggested(*, language: str) -> str:
+    """The language's country if it has published helplines, else ""."""
+    country = SUGGESTED_COUNTRY.get(language, "")
+    if country and Helpline.objects.published().filter(country=country).exists():
+        return country
+    return ""
+
+
 def helpline_list(*, country: str, language: str) -> list[HelplineView]:
     views = []
     for helpline in Helpline.objects.published().filter(country=country).prefetch_related("texts"):
@@ -213,17 +229,93 @@ def selfcheck_get(*, language: str) -> SelfCheckView | None:
     return SelfCheckView(title=chosen.title, intro=chosen.intro, questions=views, fallback=fallback)
 
 
+# What the self-check's result suggests first (selfcheck_route).
+PROFESSIONAL = "professional"
+SELF_HELP = "self-help"
+BOTH = "both"
+
+# Why, as the end of "Because you said ...": one clause per answer that counts, keyed by
+# (question, answer). Written so that any two join with "and" (SELFCHECK_AND).
+SELFCHECK_REASONS = {
+    ("happened", "never"): _("it has only been thoughts or a worry so far"),
+    ("happened", "regularly"): _("this happens regularly"),
+    ("offline-worry", "a-lot"): _("you worry a lot that a child could be harmed offline"),
+    ("offline-worry", "might-act-soon"): _("you fear a child could be harmed soon"),
+    ("feeling", "low"): _("you are feeling low, anxious or ashamed"),
+    ("feeling", "desperate"): _("you are feeling desperate right now"),
+    ("help-before", "tried"): _("help you had before did not work out for you"),
+    ("help-before", "in-treatment"): _("you are getting help now"),
+    ("want", "talk"): _("you would like to talk to someone"),
+    ("want", "read"): _("you would like to read and try things on your own"),
+    ("want", "both"): _("you would like both to talk to someone and to read on your own"),
+}
+SELFCHECK_AND = _("%(first)s and %(second)s")
+SELFCHECK_BECAUSE = {
+    PROFESSIONAL: _("Because you said %(reasons)s, we suggest contacting a service first; "
+                    "the steps below can help meanwhile."),
+    SELF_HELP: _("Because you said %(reasons)s, we suggest starting with the steps below; a "
+                 "service is there whenever you would like to talk to someone."),
+    BOTH: _("Because you said %(reasons)s, we suggest doing both: talking to a professional "
+            "and working through the steps below."),
+}
+SELFCHECK_BOTH_ANYWAY = _("From your answers, we suggest doing both: talking to a professional "
+                          "and working through the steps below, in whatever order suits you.")
+
+
 @dataclass
 class SelfCheckResult:
     pathway_key: str | None
     urgent: bool
+    recommendation: str = BOTH  # PROFESSIONAL, SELF_HELP or BOTH
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (question, answer), <= 2
+
+    @property
+    def professional_first(self) -> bool:
+        return self.recommendation == PROFESSIONAL
+
+    @property
+    def why(self) -> str:
+        """One translated sentence saying what is suggested first and why."""
+        clauses = [str(SELFCHECK_REASONS[reason]) for reason in self.reasons]
+        if not clauses:
+            return str(SELFCHECK_BOTH_ANYWAY)
+        joined = clauses[0] if len(clauses) == 1 else str(SELFCHECK_AND) % {
+            "first": clauses[0], "second": clauses[1]}
+        return str(SELFCHECK_BECAUSE[self.recommendation]) % {"reasons": joined}
+
+
+# Answers that point to a professional first, and those that point to the steps first.
+_PROFESSIONAL_STRONG = {("happened", "regularly"), ("offline-worry", "a-lot"),
+                        ("offline-worry", "might-act-soon"), ("feeling", "desperate"),
+                        ("want", "talk")}
+_PROFESSIONAL_TOO = {("feeling", "low"), ("help-before", "tried")}
+_SELF_HELP = {("happened", "never"), ("want", "read")}
+_BOTH = {("want", "both"), ("help-before", "in-treatment")}
 
 
 def selfcheck_route(*, selfcheck: SelfCheckView, answers: dict[str, str]) -> SelfCheckResult:
-    """The first chosen answer (in question order) with a pathway names it; any urgent answer
-    puts urgent help first. Answers are already validated against the questions."""
+    """The one routing rule of the self-check. `answers` holds only the questions answered
+    (already validated; "Prefer not to say" and missing questions are absent).
+
+    - Pathway: the first chosen answer, in question order, that names a pathway (the "who"
+      question). Urgent help comes first if any chosen answer is marked urgent.
+    - What comes first, from every other answer:
+      * both, if the visitor wants both (want=both) or already gets help (in-treatment);
+      * professional help first, if an answer says this happens regularly, a lot of (or an
+        acute) fear of a child being harmed offline, feeling desperate, or wanting to talk to
+        someone (want=talk), unless the visitor would rather read on their own (want=read):
+        then both, so their wish is respected and a service is still suggested;
+      * both, if the only reasons are softer ones (feeling low, earlier help that did not
+        work out), alone or with a wish to read;
+      * self-help first, if the only reasons are that it has been thoughts so far
+        (happened=never) or a wish to read (want=read);
+      * both, if no answer gives a reason (only the first question answered, "not sure").
+    - Why: at most two reasons, the first in question order that led there and the wish
+      (want) if it was given, so the sentence stays short.
+    """
     pathway_key = None
     urgent = False
+    chosen_pairs = []
     for question in selfcheck.questions:
         chosen = next((o for o in question.options if o.key == answers.get(question.key)), None)
         if chosen is None:
@@ -231,7 +323,36 @@ def selfcheck_route(*, selfcheck: SelfCheckView, answers: dict[str, str]) -> Sel
         if pathway_key is None and chosen.pathway_key:
             pathway_key = chosen.pathway_key
         urgent = urgent or chosen.urgent
-    return SelfCheckResult(pathway_key=pathway_key, urgent=urgent)
+        chosen_pairs.append((question.key, chosen.key))
+
+    strong = [p for p in chosen_pairs if p in _PROFESSIONAL_STRONG]
+    softer = [p for p in chosen_pairs if p in _PROFESSIONAL_TOO]
+    own = [p for p in chosen_pairs if p in _SELF_HELP]
+    both = [p for p in chosen_pairs if p in _BOTH]
+    wants_to_read = ("want", "read") in own
+    if both:
+        recommendation, led = BOTH, [*strong, *softer, *both, *own]
+    elif strong and not wants_to_read:
+        recommendation, led = PROFESSIONAL, strong
+    elif strong or softer:
+        recommendation, led = BOTH, [*strong, *softer, *own]
+    elif own:
+        recommendation, led = SELF_HELP, own
+    else:
+        recommendation, led = BOTH, []
+    return SelfCheckResult(
+        pathway_key=pathway_key,
+        urgent=urgent,
+        recommendation=recommendation,
+        reasons=_two_reasons([p for p in chosen_pairs if p in led]),
+    )
+
+
+def _two_reasons(led: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The first reason that is not the wish, then the wish if given (else the next one)."""
+    wish = [p for p in led if p[0] == "want"]
+    others = [p for p in led if p[0] != "want"]
+    return (others[:1] + wish[:1]) if wish else others[:2]
 
 
 PREVIEW_TEXTS = {"pathway": PathwayText, "step": StepText, "page": PageText}

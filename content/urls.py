@@ -15,5 +15,6 @@ urlpatterns = [
     path("privacy/", views.page, {"key": "privacy"}, name="privacy"),
     path("confidentiality/", views.page, {"key": "confidentiality"}, name="confidentiality"),
     path("browsing-privately/", views.page, {"key": "browsing-privately"}, name="browsing"),
+    path("will-you-report-me/", views.page, {"key": "will-you-report-me"}, name="reporting"),
     path("go/<slug:campaign>/", views_landing.landing, name="landing"),
 ]

@@ -102,11 +102,20 @@ def page(request, key):
 @require_safe
 @public_page
 def urgent(request):
+    """Emergency numbers at once (in the template), then one country's helplines: the one
+    chosen, else the page language's suggestion. An unknown country is a 400 with a message."""
     found_page, text = _page_or_404("urgent-help")
-    countries = [(code, country_name(code)) for code in selectors.helpline_countries()]
-    form = CountryForm(request.GET or None, countries=countries)
-    country = form.cleaned_data["country"] if form.is_valid() else ""
-    helplines = selectors.helpline_list(country=country, language=get_language()) if country else []
+    language = get_language()
+    countries = sorted(
+        ((code, country_name(code)) for code in selectors.helpline_countries()),
+        key=lambda choice: choice[1],
+    )
+    suggested = selectors.helpline_country_suggested(language=language)
+    asked = request.GET if request.GET.get("country") else None  # empty: no choice made
+    form = CountryForm(asked, countries=countries, initial={"country": suggested})
+    chosen = form.cleaned_data["country"] if form.is_valid() else ""
+    country = chosen or ("" if form.errors else suggested)
+    helplines = selectors.helpline_list(country=country, language=language) if country else []
     return render(
         request,
         "content/urgent.html",
@@ -116,9 +125,11 @@ def urgent(request):
             "sensitive": True,
             "form": form,
             "country": country,
+            "suggested": bool(country) and not chosen,
             "country_label": country_name(country) if country else "",
             "helplines": helplines,
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -164,7 +175,7 @@ def self_check(request):
         return render(
             request, "content/selfcheck.html", {"selfcheck": selfcheck, "form": form}, status=400
         )
-    result = selectors.selfcheck_route(selfcheck=selfcheck, answers=form.cleaned_data)
+    result = selectors.selfcheck_route(selfcheck=selfcheck, answers=form.answers())
     record(
         "selfcheck_completed",
         pathway=result.pathway_key or "none",
@@ -182,6 +193,7 @@ def self_check(request):
         {
             "pathway": pathway,
             "urgent": result.urgent,
+            "result": result,
             "sensitive": True,
         },
     )

@@ -80,8 +80,10 @@ QUICK_EXIT_URL = envstr("QUICK_EXIT_URL", "https://www.wikipedia.org/")
 # The request header that carries the visitor's address behind a proxy (nginx sets X-Real-IP).
 # It is read once to derive a rate-limit key and then removed; see helpportal/middleware.py.
 CLIENT_ADDRESS_HEADER = envstr("CLIENT_ADDRESS_HEADER", "REMOTE_ADDR")
-# Neutral <title> on sensitive pages, so a glance at a tab or the history shows nothing.
-NEUTRAL_TITLES = envbool("NEUTRAL_TITLES", False)
+# Neutral <title> on every page that names the topic (pathways, steps, self-check, urgent
+# help, referral, mailbox, codename), so a glance at a tab or the history shows nothing. On by
+# default; an operator may turn it off (NEUTRAL_TITLES=0).
+NEUTRAL_TITLES = envbool("NEUTRAL_TITLES", True)
 
 INSTALLED_APPS = [
     "accounts.apps.StaffAdminConfig",
@@ -109,7 +111,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "helpportal.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, adding Trusted Types outside /staff/ (helpportal/csp.py).
+    "helpportal.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -291,6 +294,9 @@ PERMISSIONS_POLICY = (
     "usb=(), web-share=(), xr-spatial-tracking=()"
 )
 
+# Public pages also get `require-trusted-types-for 'script'` (helpportal/csp.py; not /staff/,
+# whose admin uses jQuery). Quick exit's redirect to QUICK_EXIT_URL is a top-level navigation,
+# which no directive here restricts (form-action covers form submissions only).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'none'"],

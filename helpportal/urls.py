@@ -10,6 +10,8 @@ from . import views
 urlpatterns = [
     path("", views.root, name="root"),
     path("healthz", views.healthz, name="healthz"),
+    # Outside the language prefix: one address for every language, naming none of them.
+    path("exit/", views.quick_exit, name="quick_exit"),
     path("api/hsds/", include("directory.urls_api")),
     path("api/stats/", include("stats.api_urls")),
     path("staff/", include("accounts.urls")),

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language_from_request
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -91,4 +91,25 @@ def root(request):
     language = get_language_from_request(request)
     response = HttpResponseRedirect(f"/{language}/")
     patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+# What the exit address asks the browser to forget for this site: its HTTP cache, and its
+# storage (localStorage, sessionStorage, IndexedDB, service workers). Cookies are not named:
+# public pages set none, and the CSRF cookie of a form page ends with the browser session.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+@require_safe
+def quick_exit(request):
+    """Quick exit: a redirect to the neutral site that also empties this site's traces.
+
+    The quick-exit link points here, so it works with JavaScript off too. A redirect leaves no
+    history entry of its own; `Clear-Site-Data` makes the browser forget what this site cached
+    and stored. Nothing is read from the request, no cookie is set, nothing is logged or
+    counted, and the answer is never stored by the browser or nginx (no-store).
+    """
+    response = HttpResponseRedirect(settings.QUICK_EXIT_URL)
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    patch_cache_control(response, no_store=True)
     return response

@@ -12,7 +12,7 @@ from pathlib import Path
 
 SEED = Path(__file__).resolve().parent.parent / "content" / "seed"
 READING_PAGES = ("home", "urgent", "about", "privacy", "confidentiality", "browsing",
-                 "professionals", "card", "card_a6", "find_help", "open_data")
+                 "reporting", "professionals", "card", "card_a6", "find_help", "open_data")
 FORM_PAGES = ("self_check", "mailbox")
 # A demo service from directory/seed/demo-directory.json, which the test database holds.
 DEMO_SERVICE = "36bf1277-bffd-4e66-90d8-fc2b55dc2070"

@@ -78,7 +78,7 @@ SELFCHECK_PATHWAY = Dimension(
     _("pathway"),
     # The four seeded pathways and "none" are always listed; a pathway an editor adds later is
     # accepted too (its key comes from the database, never from the visitor).
-    _fixed("self", "someone-else", "parents", "young-people", "none"),
+    _fixed("self", "someone-else", "parents", "my-child", "young-people", "none"),
     _slug,
 )
 URGENT = Dimension("urgent", _("urgent help first"), _fixed("yes", "no"))
@@ -87,6 +87,11 @@ STEP = Dimension("step", _("step"), pattern=lambda value: value in STEPS)
 COUNTRY = Dimension("country", _("country"), pattern=_country)
 COUNTRY_OR_ANY = Dimension("country", _("country"), _fixed("any"), _country)
 CAMPAIGN = Dimension("campaign", _("campaign"), pattern=_slug)
+# "Has this helped you stop or reduce what worried you?" (stats/views.py helped)
+HELPED_ANSWERS = ("yes", "a-little", "not-yet", "prefer-not")
+ANSWER = Dimension("answer", _("answer"), _fixed(*HELPED_ANSWERS))
+HELPED_WHERE = ("pathway-end", "mailbox")
+WHERE = Dimension("where", _("asked"), _fixed(*HELPED_WHERE))
 METRIC_NAME = Dimension("metric", _("metric"), pattern=lambda value: value in METRICS
                         or value == "unknown")
 
@@ -132,6 +137,11 @@ METRICS: dict[str, Metric] = {
                (COUNTRY,)),
         Metric("mailbox_opened", _("Mailboxes opened"),
                _("A visitor opened their anonymous mailbox with their codename."), ()),
+        Metric("helped", _("Answers to \"Has this helped?\""),
+               _("An answer to the optional question \"Has this helped you stop or reduce what "
+                 "worried you?\", asked at the end of a pathway and in an open mailbox. Nothing "
+                 "else is kept with it."),
+               (ANSWER, WHERE, LANGUAGE)),
         # Counts about the counting itself: staff see them, the open data does not.
         Metric("stats_rejected", _("Counts refused"),
                _("A call to record a metric or value that is not on the allow-list."),

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import IntegrityError, connection, transaction
 from django.dispatch import receiver
@@ -382,3 +383,18 @@ def rollup_batches_prune() -> int:
     cutoff = today() - timedelta(days=settings.STATS_BATCH_KEEP_DAYS)
     deleted, _ = RollupBatch.objects.filter(applied_on__lt=cutoff).delete()
     return deleted
+
+
+HELPED_PER_CLIENT_PER_DAY = 3
+
+
+def helped_answer_allowed(client_key: str) -> bool:
+    """Whether this client's answer to "Has this helped?" is counted: a few a day per client
+    (helpportal.privacy's daily key, in the cache only), so that one person cannot fill the
+    published figures. A cache that cannot be reached counts the answer."""
+    key = f"helped-client:{today():%Y%m%d}:{client_key}"
+    try:
+        cache.add(key, 0, 48 * 3600)
+        return cache.incr(key) <= HELPED_PER_CLIENT_PER_DAY
+    except Exception:  # noqa: BLE001 (a count is never worth a failed page)
+        return True

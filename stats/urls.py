@@ -6,4 +6,5 @@ from . import views
 
 urlpatterns = [
     path("open-data/", views.open_data, name="open_data"),
+    path("did-it-help/", views.helped, name="helped"),
 ]

@@ -11,14 +11,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import roles
 from helpportal.cache_headers import public_page
 
 from . import charts, metrics, selectors
 from .ranges import DateRange, RangeError, date_range_parse
-from .services import record, today
+from .services import helped_answer_allowed, record, today
 
 PAGE_DAYS = 28  # the open-data page shows the last four published weeks by default
 FEED_DAYS = {"day": 28, "week": 84}
@@ -56,6 +57,23 @@ def open_data(request):
         "largest_hidden": settings.STATS_SMALL_COUNT - 1,
     }
     return render(request, "stats/open_data.html", context, status=400 if error else 200)
+
+
+# The form is on cached public pages, which carry no CSRF token (they set no cookie). A forged
+# POST can only add one count, and each client's answers are counted a few times a day at most.
+@csrf_exempt
+@require_POST
+def helped(request):
+    """An answer to "Has this helped you stop or reduce what worried you?": counted as a
+    daily aggregate (metric "helped"), nothing else kept; a thank-you page, never cached."""
+    answer = request.POST.get("answer", "")
+    where = request.POST.get("where", "")
+    if answer not in metrics.HELPED_ANSWERS or where not in metrics.HELPED_WHERE:
+        return render(request, "stats/helped.html", {"invalid": True, "sensitive": True},
+                      status=400)
+    if helped_answer_allowed(str(request.client_key)):
+        record("helped", answer=answer, where=where, language=get_language())
+    return render(request, "stats/helped.html", {"answer": answer, "sensitive": True})
 
 
 def _tables(published: selectors.Publication) -> list[dict]:

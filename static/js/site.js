@@ -1,42 +1,176 @@
-/* Helpportal's one script. Everything here only enhances: the site works without it. */
+/* Helpportal's one script. Everything here only enhances: the site works without it.
+ *
+ * Written for Trusted Types (the CSP's require-trusted-types-for 'script'): no markup from
+ * strings (innerHTML, insertAdjacentHTML, document.write), no eval, no string timers. Elements
+ * are made with createElement and filled with textContent.
+ *
+ * What it keeps in the browser: one localStorage key, STORE_KEY, holding the opaque ids of the
+ * steps marked as done (docs/privacy.md). Nothing else is written, and nothing is ever sent.
+ */
 (function () {
   "use strict";
 
-  // Quick exit: the button, and Esc anywhere. replace() takes this page out of the history,
-  // so Back does not return here.
+  var STORE_KEY = "hp";
+  // Before, each tick had its own key naming the pathway and step; such keys are moved into
+  // STORE_KEY and deleted the first time a page loads.
+  var OLD_PREFIX = "hp-done:";
+  var SHIFT_PRESSES = 3;
+  var SHIFT_WINDOW_MS = 5000;
+
+  function storage(kind) {
+    try {
+      var store = window[kind];
+      store.getItem(STORE_KEY);
+      return store;
+    } catch (e) {
+      return null;
+    }
+  }
+  var local = storage("localStorage");
+
+  function forgetEverything() {
+    // All of this origin's storage is this site's own: clear it whole.
+    ["localStorage", "sessionStorage"].forEach(function (kind) {
+      var store = storage(kind);
+      if (store) {
+        try { store.clear(); } catch (e) { /* nothing to clear */ }
+      }
+    });
+  }
+
+  function keptCount() {
+    var count = 0;
+    ["localStorage", "sessionStorage"].forEach(function (kind) {
+      var store = storage(kind);
+      if (store) { count += store.length; }
+    });
+    return count;
+  }
+
+  // Quick exit. The link goes to /exit/, which answers with Clear-Site-Data and a redirect to
+  // the neutral site, so it works without this script too. Here, this site's storage is
+  // emptied at once, the page is hidden, and replace() takes this page out of the history, so
+  // Back does not return here. Shift pressed three times leaves as well, except while typing.
   var exit = document.querySelector("[data-quick-exit]");
   if (exit) {
     var leave = function (event) {
       if (event) { event.preventDefault(); }
+      forgetEverything();
       document.body.hidden = true;
       window.location.replace(exit.href);
     };
     exit.addEventListener("click", leave);
+
+    var typing = function (element) {
+      if (!element || element.nodeType !== 1) { return false; }
+      if (element.isContentEditable) { return true; }
+      return element.closest("input, textarea, select, [contenteditable]") !== null;
+    };
+    var presses = 0;
+    var firstPress = 0;
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" || event.key === "Esc") { leave(event); }
+      var plainShift = event.key === "Shift" && !event.repeat &&
+        !event.ctrlKey && !event.altKey && !event.metaKey;
+      if (!plainShift || typing(event.target) || typing(document.activeElement)) {
+        presses = 0;
+        return;
+      }
+      var now = Date.now();
+      if (presses === 0 || now - firstPress > SHIFT_WINDOW_MS) {
+        presses = 0;
+        firstPress = now;
+      }
+      presses += 1;
+      if (presses >= SHIFT_PRESSES) {
+        presses = 0;
+        leave();
+      }
     });
   }
 
-  // "Done" ticks on pathway steps, kept only in this browser (localStorage), never sent.
-  var store;
-  try { store = window.localStorage; } catch (e) { store = null; }
-  if (!store) { return; }
-  function doneKey(pathway, step) { return "hp-done:" + pathway + ":" + step; }
+  // The privacy page: what this browser keeps from this site, and a button to delete it.
+  var kept = document.querySelector("[data-browser-storage]");
+  if (kept) {
+    var status = kept.querySelector("[data-storage-status]");
+    var showStatus = function (text) { status.textContent = text; };
+    showStatus(kept.getAttribute(keptCount() ? "data-kept" : "data-empty"));
+    var clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "button clear-storage";
+    clear.textContent = kept.getAttribute("data-button");
+    clear.addEventListener("click", function () {
+      forgetEverything();
+      showStatus(kept.getAttribute("data-cleared"));
+    });
+    kept.appendChild(clear);
+  }
+
+  // "Done" ticks on pathway steps, kept only in this browser, never sent. A step is stored as
+  // a short hash of its pathway and step keys, so the stored value names no topic.
+  if (!local) { return; }
+
+  function stepId(pathway, step) {
+    // FNV-1a, 32 bits, as 8 hex digits.
+    var text = pathway + "/" + step;
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i += 1) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return ("0000000" + hash.toString(16)).slice(-8);
+  }
+
+  function readDone() {
+    try {
+      var value = JSON.parse(local.getItem(STORE_KEY) || "[]");
+      return Array.isArray(value) ? value.filter(function (id) { return typeof id === "string"; }) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function writeDone(ids) {
+    try {
+      if (ids.length) { local.setItem(STORE_KEY, JSON.stringify(ids)); } else { local.removeItem(STORE_KEY); }
+    } catch (e) { /* storage full or refused: the tick is simply not kept */ }
+  }
+
+  (function moveOldTicks() {
+    var ids = readDone();
+    var old = [];
+    for (var i = 0; i < local.length; i += 1) {
+      var key = local.key(i);
+      if (key && key.indexOf(OLD_PREFIX) === 0) { old.push(key); }
+    }
+    if (!old.length) { return; }
+    old.forEach(function (key) {
+      var parts = key.slice(OLD_PREFIX.length).split(":");
+      var id = stepId(parts[0], parts.slice(1).join(":"));
+      if (local.getItem(key) === "1" && ids.indexOf(id) === -1) { ids.push(id); }
+      local.removeItem(key);
+    });
+    writeDone(ids);
+  }());
+
+  function isDone(id) { return readDone().indexOf(id) !== -1; }
 
   var article = document.querySelector("article.step[data-pathway]");
   if (article) {
-    var key = doneKey(article.getAttribute("data-pathway"), article.getAttribute("data-step"));
+    var id = stepId(article.getAttribute("data-pathway"), article.getAttribute("data-step"));
     var button = document.createElement("button");
     button.type = "button";
     button.className = "done-toggle";
     var labels = [article.getAttribute("data-mark-label"), article.getAttribute("data-undo-label")];
     var render = function () {
-      var done = store.getItem(key) === "1";
+      var done = isDone(id);
       button.textContent = labels[done ? 1 : 0];
       button.setAttribute("aria-pressed", done ? "true" : "false");
     };
     button.addEventListener("click", function () {
-      if (store.getItem(key) === "1") { store.removeItem(key); } else { store.setItem(key, "1"); }
+      var ids = readDone();
+      var at = ids.indexOf(id);
+      if (at === -1) { ids.push(id); } else { ids.splice(at, 1); }
+      writeDone(ids);
       render();
     });
     render();
@@ -46,8 +180,9 @@
   var list = document.querySelector("ol.steps[data-pathway]");
   if (list) {
     var pathway = list.getAttribute("data-pathway");
+    var done = readDone();
     Array.prototype.forEach.call(list.querySelectorAll("li[data-step]"), function (item) {
-      if (store.getItem(doneKey(pathway, item.getAttribute("data-step"))) === "1") {
+      if (done.indexOf(stepId(pathway, item.getAttribute("data-step"))) !== -1) {
         item.classList.add("done");
       }
     });

@@ -11,7 +11,7 @@ from content.models import PageText, Pathway, PathwayText, Revision, StepText
 
 SEED = Path(__file__).resolve().parents[2] / "content" / "seed"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
-ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "h2", "h3"}
+ALLOWED_TAGS = {"p", "ul", "ol", "li", "strong", "em", "h2", "h3", "a"}
 
 
 def load(path):
@@ -19,7 +19,7 @@ def load(path):
         return tomllib.load(handle)
 
 
-@pytest.mark.parametrize("key", ["self", "someone-else", "parents", "young-people"])
+@pytest.mark.parametrize("key", ["self", "someone-else", "parents", "my-child", "young-people"])
 def test_every_pathway_exists_in_every_language_with_the_same_steps(key):
     english = load(SEED / "pathways" / f"{key}.en.toml")
     for language in LANGUAGES:
@@ -43,6 +43,7 @@ def test_every_page_exists_in_every_language():
         "browsing-privately",
         "urgent-help",
         "professionals",
+        "will-you-report-me",
     }
     for language in LANGUAGES:
         assert {page["key"] for page in load(SEED / f"pages.{language}.toml")["page"]} == keys
@@ -56,6 +57,8 @@ def test_seed_bodies_use_only_the_small_tag_set_and_name_no_address():
         tags = set(re.findall(r"</?([a-z0-9]+)", text))
         assert tags <= ALLOWED_TAGS, f"{path.name}: {tags - ALLOWED_TAGS}"
         assert "http" not in text and "www." not in text, path.name
+        # Links only as <a href="/..."> to a page of this site (tests/content/test_seed_links.py).
+        assert not re.search(r'<a(?! href="/[^"]*">)', text), path.name
 
 
 @pytest.mark.django_db
@@ -73,7 +76,8 @@ def test_seeding_twice_changes_nothing():
         PageText.objects.count(),
         Revision.objects.count(),
     ) == counts
-    assert PathwayText.objects.published().count() == 4 * len(LANGUAGES)
+    pathways = len(list((SEED / "pathways").glob("*.en.toml")))
+    assert PathwayText.objects.published().count() == pathways * len(LANGUAGES)
 
 
 @pytest.mark.django_db

@@ -156,3 +156,90 @@ def axe_violations(axe) -> Callable[[object], list[str]]:
         return describe_violations(results.response["violations"])
 
     return run
+
+
+# Firefox ESR, driven through Marionette (marionette-driver). Each call of the `firefox` factory
+# starts a fresh headless Firefox with its own new profile and the prefs given, so a journey
+# can run as a Tor-Browser-like visitor (`javascript.enabled: False`, `svg.disabled: True`).
+FIREFOX_BIN = "/usr/bin/firefox-esr"
+# Keep Firefox from reaching the network on its own (updates, telemetry, safe browsing, the
+# captive-portal and connectivity checks); the pages it opens are all local.
+FIREFOX_QUIET_PREFS = {
+    "app.update.disabledForTesting": True,
+    "browser.safebrowsing.malware.enabled": False,
+    "browser.safebrowsing.phishing.enabled": False,
+    "browser.safebrowsing.downloads.enabled": False,
+    "browser.shell.checkDefaultBrowser": False,
+    "datareporting.policy.dataSubmissionEnabled": False,
+    "network.captive-portal-service.enabled": False,
+    "network.connectivity-service.enabled": False,
+    "network.dns.disablePrefetch": True,
+    "network.prefetch-next": False,
+    "toolkit.telemetry.enabled": False,
+    "services.settings.server": "http://127.0.0.1:9/",
+}
+
+
+@dataclass
+class FirefoxVisit:
+    """A Marionette client of one Firefox ESR, and the live server's address."""
+
+    client: object
+    base_url: str
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def goto(self, path: str) -> None:
+        self.client.navigate(self.url(path))
+
+    def wait_for(self, condition: Callable[[], object], timeout: float = TIMEOUT_MS / 1000):
+        from marionette_driver import Wait
+
+        return Wait(self.client, timeout=timeout).until(lambda _client: condition())
+
+
+@pytest.fixture
+def firefox(live_server, tmp_path) -> Iterator[Callable[..., FirefoxVisit]]:
+    """A factory: firefox(prefs={...}) -> FirefoxVisit, a headless Firefox ESR on the live server.
+
+    Skipped only when /usr/bin/firefox-esr is not installed (.ci/run installs it).
+    """
+    if not os.path.exists(FIREFOX_BIN):
+        pytest.skip(f"{FIREFOX_BIN} is not installed")
+    base = live_server.url.rstrip("/")
+    started = []
+
+    def factory(prefs: dict | None = None) -> FirefoxVisit:
+        visit = start_firefox(base, tmp_path / f"gecko-{len(started)}.log", prefs)
+        started.append(visit.client)
+        return visit
+
+    yield factory
+    for client in started:
+        client.cleanup()
+
+
+def start_firefox(base_url: str, gecko_log, prefs: dict | None = None) -> FirefoxVisit:
+    """A headless Firefox ESR with a new profile and `prefs`; the caller calls client.cleanup().
+
+    For a fixture of wider scope than `firefox` (one Firefox for a whole module); check
+    FIREFOX_BIN first, as `firefox` does.
+    """
+    from marionette_driver.marionette import Marionette
+
+    client = Marionette(
+        bin=FIREFOX_BIN,
+        headless=True,
+        port=0,  # a free port, so runs do not collide
+        gecko_log=str(gecko_log),
+        prefs={**FIREFOX_QUIET_PREFS, **(prefs or {})},
+    )
+    try:
+        client.start_session()
+    except Exception:
+        client.cleanup()
+        raise
+    client.timeout.page_load = TIMEOUT_MS / 1000
+    client.timeout.implicit = 2
+    return FirefoxVisit(client=client, base_url=base_url)

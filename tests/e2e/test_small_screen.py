@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 320, 640
 
 
-@pytest.mark.parametrize("language", ["en", "fi"])
+@pytest.mark.parametrize("language", ["en", "fi", "sv"])
 def test_every_public_page_fits_a_small_phone_with_quick_exit_in_view(new_context, language):
     visit = new_context(viewport=(WIDTH, HEIGHT))
     page = visit.page
