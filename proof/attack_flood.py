@@ -15,7 +15,6 @@ lifetime on any answer the visitor or the flood got.
 
 from __future__ import annotations
 
-import http.client
 import re
 import secrets
 import threading
@@ -27,7 +26,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 from proof.checks import Check
-from proof.forms import Browser
+from proof.forms import Browser, TLSBrowser
 from proof.sealing_load import CODENAME, CSRF, ONCE, demo_service
 from proof.stack import HOSTNAME, Stack
 
@@ -35,47 +34,22 @@ PART = "attack"
 ONE_64 = "2001:db8:4d:64"
 
 
-class TLSBrowser:
-    """One visitor through nginx over TLS: a cookie jar, and every cookie's attributes kept."""
-
-    def __init__(self, stack: Stack, address: str):
-        self.stack, self.address = stack, address
-        self.cookies: dict[str, str] = {}
-        self.lifetimes: list[str] = []  # "name: max-age/expires" of every cookie with one
-
-    def request(self, method: str, path: str, fields: dict | None = None):
-        conn = http.client.HTTPSConnection(HOSTNAME, self.stack.https_port, timeout=60,
-                                           context=self.stack.ssl_context())
-        headers = {"Accept": "text/html", "Accept-Language": "en",
-                   "X-Forwarded-For": self.address, "Origin": self.stack.origin,
-                   "Referer": self.stack.url(path)}
-        body = None
-        if fields is not None:
-            body = urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            html = response.read().decode("utf-8", "replace")
-            for header in response.headers.get_all("Set-Cookie") or []:
-                lifetimes(header, self.lifetimes)
-                jar = SimpleCookie()
-                jar.load(header)
-                for name, morsel in jar.items():
-                    self.cookies[name] = morsel.value
-            return response.status, html
-        finally:
-            conn.close()
-
-
-def lifetimes(header: str, into: list[str]) -> None:
+def lifetimes(header: str, into: list[str]) -> list[str]:
+    """Adds "name: max-age=... expires=..." to `into` for each cookie of `header` that has a
+    lifetime."""
     jar = SimpleCookie()
     jar.load(header)
     for name, morsel in jar.items():
         if morsel["max-age"] or morsel["expires"]:
             into.append(f"{name}: max-age={morsel['max-age']} expires={morsel['expires']}")
+    return into
+
+
+def visitor_lifetimes(visitor: TLSBrowser) -> list[str]:
+    found: list[str] = []
+    for header in visitor.set_cookies:
+        lifetimes(header, found)
+    return found
 
 
 def flood_one(stack: Stack, service: str, n: int, address: str, seen: list[str]) -> dict:
@@ -105,20 +79,20 @@ def fresh_visitor(stack: Stack, service: str) -> dict:
     visitor = TLSBrowser(stack, "192.0.2.77")
     started = time.monotonic()
     path = f"/en/find-help/{service}/refer/"
-    status, html = visitor.request("GET", path)
+    status, _location, html = visitor.request("GET", path)
     steps = {"form": status}
     words = f"I need to talk to someone {secrets.token_hex(4)}."
-    status, html = visitor.request("POST", path, {
+    status, _location, html = visitor.request("POST", path, {
         "csrfmiddlewaretoken": CSRF.search(html).group(1), "once": ONCE.search(html).group(1),
         "acknowledge": "on", "preferred_language": "", "contact": "", "message": words})
     steps["referral"] = status
     match = CODENAME.search(html) if status == 200 else None
     if match is None:
         return {"steps": steps, "ok": False, "seconds": time.monotonic() - started,
-                "lifetimes": visitor.lifetimes, "held": False}
+                "lifetimes": visitor_lifetimes(visitor), "held": False}
     codename = match.group(1).strip()
-    status, html = visitor.request("GET", "/en/mailbox/")
-    status, html = visitor.request("POST", "/en/mailbox/", {
+    status, _location, html = visitor.request("GET", "/en/mailbox/")
+    status, _location, html = visitor.request("POST", "/en/mailbox/", {
         "csrfmiddlewaretoken": CSRF.search(html).group(1), "codename": codename,
         "action": "open"})
     steps["mailbox"] = status
@@ -126,7 +100,7 @@ def fresh_visitor(stack: Stack, service: str) -> dict:
     held = "waiting for a check" in html
     opened_token = re.search(r'name="opened" value="([^"]+)"', html)
     once, csrf = ONCE.search(html), CSRF.search(html)
-    status, html = visitor.request("POST", "/en/mailbox/", {
+    status, _location, html = visitor.request("POST", "/en/mailbox/", {
         "csrfmiddlewaretoken": csrf.group(1) if csrf else "",
         "codename": codename, "action": "write",
         "body": "And one more thing I wanted to say, thank you.",
@@ -136,7 +110,7 @@ def fresh_visitor(stack: Stack, service: str) -> dict:
     ok = (steps["referral"] == 200 and steps["mailbox"] == 200 and opened
           and steps["follow-up"] == 200)
     return {"steps": steps, "ok": ok, "seconds": time.monotonic() - started,
-            "lifetimes": visitor.lifetimes, "held": held}
+            "lifetimes": visitor_lifetimes(visitor), "held": held}
 
 
 def run(stack: Stack, *, short: bool, log: Callable[[str], None]) -> list[Check]:

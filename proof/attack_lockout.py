@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import secrets
 import struct
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
 from proof.checks import Check
-from proof.forms import FormParser
-from proof.stack import HOSTNAME, Stack
+from proof.forms import FormParser, TLSBrowser
+from proof.stack import Stack
 
 PART = "attack"
 LOGIN = "/staff/login/"
@@ -38,36 +35,8 @@ OWNER = "192.0.2.44"
 PRIVATE = ipaddress.ip_network("fd00::/8")
 
 
-class Visitor:
+class Visitor(TLSBrowser):
     """One browser through nginx over TLS, "from" `address`: a cookie jar and form tokens."""
-
-    def __init__(self, stack: Stack, address: str):
-        self.stack, self.address = stack, address
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, fields: dict | None = None):
-        conn = http.client.HTTPSConnection(HOSTNAME, self.stack.https_port, timeout=60,
-                                           context=self.stack.ssl_context())
-        headers = {"Accept": "text/html", "Accept-Language": "en",
-                   "X-Forwarded-For": self.address, "Origin": self.stack.origin,
-                   "Referer": self.stack.url(path)}
-        body = None
-        if fields is not None:
-            body = urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            html = response.read().decode("utf-8", "replace")
-            for header in response.headers.get_all("Set-Cookie") or []:
-                jar = SimpleCookie()
-                jar.load(header)
-                self.cookies.update({name: morsel.value for name, morsel in jar.items()})
-            return response.status, response.headers.get("Location", ""), html
-        finally:
-            conn.close()
 
     def post_form(self, path: str, fields: dict) -> tuple[int, str, str]:
         """GET the page for its CSRF token, then POST `fields` with it."""

@@ -3,7 +3,8 @@
 FormParser reads every <form> of a page with its fields (enough of HTML for Django's rendered
 forms); form_fill fills the referral form as a person would; codename_in finds the seven-word
 codename on a page; Browser is one visitor talking HTTP/1.1 to gunicorn on loopback. Used by the
-chaos harness (proof/chaos.py) and the fuzzer (proof/fuzz.py).
+chaos harness (proof/chaos.py) and the fuzzer (proof/fuzz.py). TLSBrowser is one visitor through
+a proof stack's nginx over TLS (the attack checks, proof/attack_*.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import http.client
 import re
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+from proof.stack import HOSTNAME, Stack
 
 HOST = "127.0.0.1"
 
@@ -151,5 +155,43 @@ class Browser:
                 for name, morsel in jar.items():
                     self.cookies[name] = morsel.value
             return response.status, response.headers, data.decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+
+class TLSBrowser:
+    """One visitor through a stack's nginx over TLS, "from" `address` (X-Forwarded-For, which
+    the proof's nginx trusts from loopback): a cookie jar, and every Set-Cookie header it was
+    sent (`set_cookies`, for checks on their attributes)."""
+
+    def __init__(self, stack: Stack, address: str):
+        self.stack, self.address = stack, address
+        self.cookies: dict[str, str] = {}
+        self.set_cookies: list[str] = []
+
+    def request(self, method: str, path: str,
+                fields: dict | None = None) -> tuple[int, str, str]:
+        """The status, the Location header (or "") and the page."""
+        conn = http.client.HTTPSConnection(HOSTNAME, self.stack.https_port, timeout=60,
+                                           context=self.stack.ssl_context())
+        headers = {"Accept": "text/html", "Accept-Language": "en",
+                   "X-Forwarded-For": self.address, "Origin": self.stack.origin,
+                   "Referer": self.stack.url(path)}
+        body = None
+        if fields is not None:
+            body = urlencode(fields).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            html = response.read().decode("utf-8", "replace")
+            for header in response.headers.get_all("Set-Cookie") or []:
+                self.set_cookies.append(header)
+                jar = SimpleCookie()
+                jar.load(header)
+                self.cookies.update({name: morsel.value for name, morsel in jar.items()})
+            return response.status, response.headers.get("Location", ""), html
         finally:
             conn.close()
