@@ -12,6 +12,8 @@ from accounts.admin import permissions_from
 from . import services
 from .models import (
     Campaign,
+    Exercise,
+    ExerciseText,
     Helpline,
     HelplineText,
     Page,
@@ -117,6 +119,27 @@ class StepTextAdmin(PublishableAdmin):
     list_display = ("__str__", "title", "language", "status", "published_at")
     list_filter = ("language", "status", "step__pathway")
     search_fields = ("title", "step__key")
+
+
+@admin.register(ExerciseText)
+class ExerciseTextAdmin(PublishableAdmin):
+    """An exercise's words in one language: the question, how to answer, why it helps. Its
+    preview is the step it belongs to, with this draft in place."""
+
+    preview_kind = "exercise"
+    list_display = ("__str__", "question", "language", "status", "published_at")
+    list_filter = ("language", "status", "exercise__step__pathway", "exercise__plan")
+    search_fields = ("question", "exercise__key", "exercise__step__key")
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(EditorsOnly, admin.ModelAdmin):
+    """Which step an exercise belongs to, its order there and its plan section; its words
+    are exercise texts, one per language."""
+
+    list_display = ("__str__", "step", "order", "plan")
+    list_filter = ("step__pathway", "plan")
+    search_fields = ("key", "step__key")
 
 
 @admin.register(PageText)

@@ -31,6 +31,8 @@ class ContentConfig(AppConfig):
             models.PathwayText,
             models.Step,
             models.StepText,
+            models.Exercise,
+            models.ExerciseText,
             models.Page,
             models.PageText,
             models.Helpline,

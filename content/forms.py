@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import SelfCheckView
+from .selectors import ExerciseView, SelfCheckView
 
 
 class SelfCheckForm(forms.Form):
@@ -66,3 +66,35 @@ class CountryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose a country")), *countries]
         self.fields["country"].error_messages["invalid_choice"] = NO_HELPLINES
+
+
+class AnswersForm(forms.Form):
+    """What a visitor wrote in the exercises of one step, or of a pathway's personal plan, for
+    the page (or file) made from it at once. Never saved: the view only renders it back."""
+
+    MAX_LENGTH = 5000
+    FORMATS = ("page", "file")
+
+    def __init__(self, *args, exercises: list[ExerciseView], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.exercises = exercises
+        for exercise in exercises:
+            self.fields[exercise.name] = forms.CharField(
+                label=exercise.text.question,
+                help_text=exercise.text.hint,
+                required=False,
+                max_length=self.MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                error_messages={
+                    "max_length": _(
+                        "Please shorten this answer to %(limit_value)d characters or fewer (it "
+                        "has %(show_value)d). Your words are still here, and nothing was kept."
+                    ),
+                },
+            )
+
+    def rows(self) -> list[tuple[ExerciseView, forms.BoundField]]:
+        return [(exercise, self[exercise.name]) for exercise in self.exercises]
+
+    def answers(self) -> list[tuple[ExerciseView, str]]:
+        return [(exercise, self.cleaned_data.get(exercise.name, "")) for exercise in self.exercises]

@@ -1,4 +1,5 @@
-"""What editors publish: pathways and their steps, pages, helplines and the self-check.
+"""What editors publish: pathways, their steps and exercises, pages, helplines and the
+self-check.
 
 Structure (keys, order, numbers) lives in one row per item; its words live in one row per
 language. Pathway, step and page texts go through the publishing workflow: the editable fields
@@ -150,6 +151,70 @@ class StepText(Publishable):
 
     def __str__(self):
         return f"{self.step} [{self.language}]"
+
+
+class Exercise(models.Model):
+    """A "Try this" of a step: a question with a place to write. What a visitor writes stays
+    in their browser (with JavaScript) or goes only into the printable page they asked for;
+    it is never stored here. An exercise with a plan section also appears on the pathway's
+    personal plan page, in that section."""
+
+    class Plan(models.TextChoices):
+        NONE = "", _("Not part of the personal plan")
+        REASONS = "reasons", _("My reasons")
+        WARNING_SIGNS = "warning-signs", _("Warning signs and high-risk situations")
+        INSTEAD = "instead", _("What I do instead")
+        PEOPLE = "people", _("People I can contact")
+        PROFESSIONAL_HELP = "professional-help", _("Professional help")
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="exercises")
+    key = models.SlugField(_("key"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    plan = models.CharField(
+        _("plan section"),
+        max_length=20,
+        choices=Plan.choices,
+        blank=True,
+        default="",
+        help_text=_("The section of the personal plan this answer belongs to, if any."),
+    )
+
+    class Meta:
+        ordering = ["step", "order", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["step", "key"], name="unique_exercise_key_in_step")
+        ]
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercises")
+
+    def __str__(self):
+        return f"{self.step}/{self.key}"
+
+
+class ExerciseText(Publishable):
+    PUBLISHED_FIELDS = ("question", "hint", "why")
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
+    question = models.CharField(_("question"), max_length=300)
+    hint = models.TextField(
+        _("hint"), blank=True, help_text=_("How to answer, and what not to write (no names).")
+    )
+    why = models.CharField(
+        _("why it helps"), max_length=300, blank=True, help_text=_("One sentence.")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exercise", "language"], name="one_exercise_text_per_language"
+            )
+        ]
+        verbose_name = _("exercise text")
+        verbose_name_plural = _("exercise texts")
+
+    def __str__(self):
+        return f"{self.exercise} [{self.language}]"
 
 
 class Page(models.Model):

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import (
+    Exercise,
+    ExerciseText,
     Helpline,
     HelplineText,
     Page,
@@ -124,6 +126,51 @@ def _pathways(update: bool, report: SeedReport) -> dict[str, Pathway]:
                     report,
                 )
     return pathways
+
+
+def _exercises(pathways: dict[str, Pathway], update: bool, report: SeedReport) -> None:
+    """exercises.<lang>.toml: the English file decides which exercises exist, in which step,
+    in which order and plan section; every language's file gives their words."""
+    base_path = SEED_DIR / f"exercises.{settings.LANGUAGE_CODE}.toml"
+    if not base_path.exists():
+        return
+    plans = {value for value, _label in Exercise.Plan.choices}
+    exercises = {}
+    order_in_step: dict[int, int] = {}
+    for data in _load(base_path).get("exercise", []):
+        pathway = pathways.get(data["pathway"])
+        step = pathway and Step.objects.filter(pathway=pathway, key=data["step"]).first()
+        if not step:
+            raise SeedError(f"{base_path.name}: no step {data['pathway']}/{data['step']}")
+        if data.get("plan", "") not in plans:
+            raise SeedError(f"{base_path.name}: plan {data['plan']!r} is not a plan section")
+        order_in_step[step.pk] = order_in_step.get(step.pk, 0) + 1
+        exercise, _ = Exercise.objects.update_or_create(
+            step=step,
+            key=data["key"],
+            defaults={"order": order_in_step[step.pk], "plan": data.get("plan", "")},
+        )
+        exercises[(data["pathway"], data["step"], data["key"])] = exercise
+    for language in LANGUAGES:
+        path = SEED_DIR / f"exercises.{language}.toml"
+        if not path.exists():
+            continue
+        for data in _load(path).get("exercise", []):
+            exercise = exercises.get((data["pathway"], data["step"], data["key"]))
+            if exercise is None:
+                raise SeedError(f"{path.name}: exercise {data['pathway']}/{data['step']}/"
+                                f"{data['key']} is not in the English file")
+            if data.get("plan", "") != exercise.plan:
+                raise SeedError(f"{path.name}: {data['key']!r} has another plan section than "
+                                "in the English file")
+            _upsert_text(
+                ExerciseText,
+                {"exercise": exercise, "language": language},
+                {"question": data["question"], "hint": data.get("hint", ""),
+                 "why": data.get("why", "")},
+                update,
+                report,
+            )
 
 
 def _pages(update: bool, report: SeedReport) -> None:
@@ -258,6 +305,7 @@ def seed_content(*, update: bool = False) -> SeedReport:
     """Load content/seed/ into the database; with update, overwrite texts that differ."""
     report = SeedReport()
     pathways = _pathways(update, report)
+    _exercises(pathways, update, report)
     _pages(update, report)
     _selfcheck(pathways, update, report)
     _helplines(update, report)

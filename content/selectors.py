@@ -12,6 +12,8 @@ from helpportal.renders import RenderedPages
 from .models import (
     Campaign,
     ContentVersion,
+    Exercise,
+    ExerciseText,
     Helpline,
     Page,
     PageText,
@@ -64,10 +66,40 @@ def _pick(texts, language: str) -> Shown | None:
 
 
 @dataclass
+class ExerciseView:
+    """An exercise as a visitor sees it. `name` is its form field (the step's key and its own:
+    unique within a pathway); `store` is what the page's script hashes into the opaque id
+    under which, with JavaScript, the answer is kept in the browser."""
+
+    exercise: Exercise
+    text: Shown
+    step_key: str
+    step_number: int
+    pathway_key: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.step_key}.{self.exercise.key}"
+
+    @property
+    def store(self) -> str:
+        return f"{self.pathway_key}/{self.step_key}/{self.exercise.key}"
+
+    @property
+    def in_plan(self) -> bool:
+        return bool(self.exercise.plan)
+
+
+@dataclass
 class StepView:
     step: Step
     number: int
     text: Shown
+    exercises: list[ExerciseView] = field(default_factory=list)
+
+    @property
+    def in_plan(self) -> bool:
+        return any(exercise.in_plan for exercise in self.exercises)
 
 
 @dataclass
@@ -83,6 +115,14 @@ class PathwayView:
     @property
     def total_minutes(self):
         return sum(step.step.minutes for step in self.steps)
+
+    @property
+    def exercises(self) -> list[ExerciseView]:
+        return [exercise for step in self.steps for exercise in step.exercises]
+
+    @property
+    def has_plan(self) -> bool:
+        return any(exercise.in_plan for exercise in self.exercises)
 
 
 def _published_texts(model):
@@ -103,7 +143,18 @@ def pathway_get(*, key: str, language: str) -> PathwayView | None:
         Pathway.objects.filter(key=key)
         .prefetch_related(
             _published_texts(PathwayText),
-            Prefetch("steps", queryset=Step.objects.prefetch_related(_published_texts(StepText))),
+            Prefetch(
+                "steps",
+                queryset=Step.objects.prefetch_related(
+                    _published_texts(StepText),
+                    Prefetch(
+                        "exercises",
+                        queryset=Exercise.objects.prefetch_related(
+                            _published_texts(ExerciseText)
+                        ),
+                    ),
+                ),
+            ),
         )
         .first()
     )
@@ -115,9 +166,38 @@ def pathway_get(*, key: str, language: str) -> PathwayView | None:
     view = PathwayView(pathway=pathway, text=text)
     for step in pathway.steps.all():
         step_text = _pick(step.texts.all(), language)
-        if step_text is not None:
-            view.steps.append(StepView(step=step, number=len(view.steps) + 1, text=step_text))
+        if step_text is None:
+            continue
+        shown = StepView(step=step, number=len(view.steps) + 1, text=step_text)
+        for exercise in step.exercises.all():
+            exercise_text = _pick(exercise.texts.all(), language)
+            if exercise_text is not None:
+                shown.exercises.append(ExerciseView(
+                    exercise=exercise, text=exercise_text, step_key=step.key,
+                    step_number=shown.number, pathway_key=pathway.key))
+        view.steps.append(shown)
     return view
+
+
+@dataclass
+class PlanSection:
+    key: str
+    label: str
+    exercises: list[ExerciseView]
+
+
+def plan_sections(pathway: PathwayView) -> list[PlanSection]:
+    """The personal plan of a pathway: its exercises that belong to a plan section, grouped
+    in the sections' fixed order (reasons, warning signs, what instead, people, professional
+    help); a section no exercise belongs to is left out."""
+    sections = []
+    for value, label in Exercise.Plan.choices:
+        if not value:
+            continue
+        found = [exercise for exercise in pathway.exercises if exercise.exercise.plan == value]
+        if found:
+            sections.append(PlanSection(key=value, label=label, exercises=found))
+    return sections
 
 
 def page_get(*, key: str, language: str) -> tuple[Page, Shown] | None:
@@ -355,7 +435,12 @@ def _two_reasons(led: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return (others[:1] + wish[:1]) if wish else others[:2]
 
 
-PREVIEW_TEXTS = {"pathway": PathwayText, "step": StepText, "page": PageText}
+PREVIEW_TEXTS = {
+    "pathway": PathwayText,
+    "step": StepText,
+    "page": PageText,
+    "exercise": ExerciseText,
+}
 
 
 @dataclass
@@ -366,8 +451,9 @@ class Preview:
 
 
 def preview_get(*, kind: str, pk: int) -> Preview | None:
-    """A draft text (of `kind`: pathway, step or page) in its page as a visitor would see it
-    once published: the draft stands in for the text, the rest is what visitors see now."""
+    """A draft text (of `kind`: pathway, step, page or exercise) in its page as a visitor would
+    see it once published: the draft stands in for the text, the rest is what visitors see
+    now. An exercise is shown in its step."""
     model = PREVIEW_TEXTS.get(kind)
     text = model.objects.filter(pk=pk).first() if model is not None else None
     if text is None:
@@ -382,14 +468,27 @@ def preview_get(*, kind: str, pk: int) -> Preview | None:
         steps = view.steps if view else []
         context["pathway"] = PathwayView(pathway=text.pathway, text=draft, steps=steps)
         return Preview("content/pathway.html", context, text.language)
-    view = pathway_get(key=text.step.pathway.key, language=text.language)
+    step = text.exercise.step if kind == "exercise" else text.step
+    view = pathway_get(key=step.pathway.key, language=text.language)
     steps = list(view.steps) if view else []
-    number = next((s.number for s in steps if s.step.pk == text.step.pk), len(steps) + 1)
-    shown = StepView(step=text.step, number=number, text=draft)
-    steps = [shown if s.step.pk == text.step.pk else s for s in steps] or [shown]
+    number = next((s.number for s in steps if s.step.pk == step.pk), len(steps) + 1)
+    current = next((s for s in steps if s.step.pk == step.pk), None)
+    if kind == "exercise":
+        exercises = [e for e in current.exercises if e.exercise.pk != text.exercise.pk] \
+            if current else []
+        exercises.append(ExerciseView(exercise=text.exercise, text=draft, step_key=step.key,
+                                      step_number=number, pathway_key=step.pathway.key))
+        exercises.sort(key=lambda e: (e.exercise.order, e.exercise.key))
+        if current is None:
+            return None  # an exercise of a step with no published text has no page to show in
+        shown = StepView(step=step, number=number, text=current.text, exercises=exercises)
+    else:
+        shown = StepView(step=step, number=number, text=draft,
+                         exercises=current.exercises if current else [])
+    steps = [shown if s.step.pk == step.pk else s for s in steps] or [shown]
     context.update(
         pathway=PathwayView(
-            pathway=text.step.pathway, text=view.text if view else draft, steps=steps
+            pathway=step.pathway, text=view.text if view else draft, steps=steps
         ),
         step=shown,
         previous=steps[number - 2] if number > 1 and number - 2 < len(steps) else None,

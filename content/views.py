@@ -2,21 +2,26 @@
 
 import segno
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import get_language
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import roles
 from accounts.decorators import role_required
 from helpportal.cache_headers import public_page
+from helpportal.origin import post_from_this_site
 from helpportal.vocabulary import country_name
 from stats.services import record
 
 from . import selectors
-from .forms import CountryForm, SelfCheckForm
+from .forms import AnswersForm, CountryForm, SelfCheckForm
+
+# The name a downloaded copy of one's answers gets: it says nothing of the topic or the site.
+ANSWERS_FILE_NAME = "notes.txt"
 
 
 def render_public(request, template: str, context_builder) -> object:
@@ -58,26 +63,88 @@ def pathway(request, key):
     return response
 
 
+def _step_context(view, number: int, form=None) -> dict:
+    if not 1 <= number <= len(view.steps):
+        raise Http404
+    shown = view.steps[number - 1]
+    return {
+        "pathway": view,
+        "step": shown,
+        "previous": view.steps[number - 2] if number > 1 else None,
+        "next": view.steps[number] if number < len(view.steps) else None,
+        "form": form or AnswersForm(exercises=shown.exercises),
+        "sensitive": True,
+    }
+
+
 @require_safe
 @public_page
 def step(request, key, number):
-    def build():
-        view = _pathway_or_404(key)
-        if not 1 <= number <= len(view.steps):
-            raise Http404
-        return {
-            "pathway": view,
-            "step": view.steps[number - 1],
-            "previous": view.steps[number - 2] if number > 1 else None,
-            "next": view.steps[number] if number < len(view.steps) else None,
-            "sensitive": True,
-        }
-
-    response = render_public(request, "content/step.html", build)
+    response = render_public(
+        request, "content/step.html", lambda: _step_context(_pathway_or_404(key), number)
+    )
     # Counted once the step exists (a 404 raised above is not), so a made-up key is never kept.
     record("pathway_step_reached", pathway=key, step=number, language=get_language())
     record("page_view", kind="step", language=get_language())
     return response
+
+
+def _plan_context(view, form=None) -> dict:
+    sections = selectors.plan_sections(view)
+    if not sections:
+        raise Http404
+    exercises = [exercise for section in sections for exercise in section.exercises]
+    return {
+        "pathway": view,
+        "sections": sections,
+        "form": form or AnswersForm(exercises=exercises),
+        "sensitive": True,
+    }
+
+
+@require_safe
+@public_page
+def plan(request, key):
+    """A pathway's personal plan: its plan exercises on one page, to fill in and print."""
+    response = render_public(
+        request, "content/plan.html", lambda: _plan_context(_pathway_or_404(key))
+    )
+    record("page_view", kind="plan", language=get_language())
+    return response
+
+
+# The forms of steps and of the plan are on cached pages, which carry no CSRF token;
+# post_from_this_site() keeps other sites from making this one show words of their choosing.
+@csrf_exempt
+@require_POST
+def answers(request, key):
+    """A visitor's answers to the exercises of one step (`part` is its number) or of the
+    plan (`part=plan`), made at once into a page to print or save, or a text file. Nothing
+    of them is stored, logged, counted or cached (no-store): the answer is only rendered."""
+    if not post_from_this_site(request):
+        return render(request, "errors/403_other_site.html", {"sensitive": True}, status=403)
+    view = _pathway_or_404(key)
+    part = request.POST.get("part", "")
+    if part == "plan":
+        context = _plan_context(view)
+        template = "content/plan.html"
+    elif part.isdigit():
+        context = _step_context(view, int(part))
+        template = "content/step.html"
+    else:
+        raise Http404
+    exercises = context["form"].exercises
+    form = AnswersForm(request.POST, exercises=exercises)
+    if not form.is_valid():
+        context["form"] = form
+        return render(request, template, context, status=400)
+    context = {**context, "answers": form.answers(), "part": part}
+    if request.POST.get("as") == "file":
+        text = render_to_string("content/answers.txt", context, request=request)
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{ANSWERS_FILE_NAME}"'
+        return response
+    return render(request, "content/answers.html", context)
 
 
 def _page_or_404(key: str):
@@ -206,5 +273,8 @@ def preview(request, kind, pk):
     found = selectors.preview_get(kind=kind, pk=pk)
     if found is None:
         raise Http404
+    context = dict(found.context)
+    if "step" in context:
+        context["form"] = AnswersForm(exercises=context["step"].exercises)
     with translation.override(found.language):
-        return render(request, found.template, found.context)
+        return render(request, found.template, context)

@@ -5,10 +5,12 @@ The visitor has a random TEST-NET address (sent as X-Forwarded-For, which the st
 trusts from loopback, so to nginx, gunicorn and Django it *is* the client address) and a
 random user agent. It reads every public page in every language over HTTPS, then walks the
 main journeys in Debian chromium (self-check, pathway with its "done" tick, directory search,
-a service page, a referral, the mailbox with a follow-up, quick exit; one journey also with
-JavaScript off). Afterwards the database (pg_dump of every table), every Redis key and value,
+a service page, a referral, the mailbox with a follow-up, an exercise and the personal plan
+made into a page and a file, quick exit; some journeys also with JavaScript off).
+Afterwards the database (pg_dump of every table), every Redis key and value,
 every log and every other file the stack wrote are searched for the address (dotted, hex,
-packed and integer forms) and the user agent, and for the referral's codename and words.
+packed and integer forms) and the user agent, for the referral's codename and words, and for
+the exercise answers.
 
 What each check proves is in the docstring of the function that makes it. Guards against a
 search that passes because it looked at nothing: the crawl must have made at least as many
@@ -69,6 +71,7 @@ class Visitor:
     other_address: str  # only for the rate-limit control: a second client
     user_agent: str
     marker: str  # written into the referral and the follow-up
+    answer: str  # written into exercises and the personal plan
     canary: str  # put where the search must find it, to show the search is alive
 
     @property
@@ -84,6 +87,7 @@ def make_visitor() -> Visitor:
         other_address=f"198.51.100.{100 + secrets.randbelow(155)}",
         user_agent=f"HelpportalProof/{secrets.token_hex(8)}",
         marker=f"pvmark{secrets.token_hex(6)}",
+        answer=f"pvanswer{secrets.token_hex(6)}",
         canary=f"pvcanary{secrets.token_hex(6)}",
     )
 
@@ -573,6 +577,7 @@ class Browsing:
     form_cookies: list[str] = field(default_factory=list)  # after journeys with forms
     reading_journeys: int = 0
     codenames: list[str] = field(default_factory=list)
+    answers_made: int = 0  # pages and files made from exercise answers
 
     def record(self, request) -> None:
         url = request.url
@@ -704,6 +709,32 @@ def referral_journey(page, site: Site, language: str, javascript: bool) -> None:
         raise AssertionError("the follow-up was not sent")
 
 
+def exercise_journey(page, site: Site, language: str, javascript: bool) -> None:
+    """A step's exercise answered and made into the page to print; the pathway's personal
+    plan filled in and downloaded as a file, then made into the page too."""
+    answer = f"My reason, in my own words ({site.visitor.answer})"
+    goto(page, site, f"/{language}/pathways/self/2/")
+    page.locator("section.exercises textarea").first.fill(answer)
+    click_and_wait(page, page.locator("section.exercises button[value=page]"))
+    if answer not in page.locator("article.answers").inner_text():
+        raise AssertionError("the page of answers does not show the answer")
+    site.browsing.answers_made += 1
+    goto(page, site, f"/{language}/pathways/self/plan/")
+    for box in page.locator("form.plan textarea").all():
+        if javascript and box.input_value() == answer:
+            continue  # kept in this browser from the step, as promised
+        box.fill(answer)
+    with page.expect_download() as download:
+        page.locator("form.plan button[value=file]").click()
+    if answer not in download.value.path().read_text(encoding="utf-8"):
+        raise AssertionError("the downloaded plan does not hold the answers")
+    site.browsing.answers_made += 1
+    click_and_wait(page, page.locator("form.plan button[value=page]"))
+    if page.locator("article.answers").inner_text().count(site.visitor.answer) < 5:
+        raise AssertionError("the page of the plan does not show every answer")
+    site.browsing.answers_made += 1
+
+
 def journeys(facts: dict, short: bool) -> list[Journey]:
     """Short: each journey once (self-check in two languages), JavaScript off for reading.
     Full: reading in every language, self-check in every language, and the referral and
@@ -719,10 +750,14 @@ def journeys(facts: dict, short: bool) -> list[Journey]:
         Journey("referral and mailbox follow-up", "en", True, referral_journey, False),
         Journey("reading: pathway, directory search, service, quick exit", second, False,
                 reading_journey, True),
+        Journey("exercise and personal plan", "en", True, exercise_journey, True),
+        Journey("exercise and personal plan", second, False, exercise_journey, True),
     ]
     if not short:
         plan += [Journey("reading: pathway, done tick, directory search, service, quick exit",
                          code, True, reading_journey, True) for code in languages[1:]]
+        plan += [Journey("exercise and personal plan", code, True, exercise_journey, True)
+                 for code in languages if code not in ("en", second)]
         plan += [Journey("self-check", code, True, selfcheck_journey, False)
                  for code in languages if code not in ("en", second)]
         plan += [
@@ -930,6 +965,24 @@ def check_referral_words(stores: list[Store], visitor: Visitor,
                  total == 0 and not problem, details)
 
 
+def check_exercise_answers(stores: list[Store], visitor: Visitor, made: int) -> Check:
+    """What the visitor wrote in exercises and the personal plan (a marker in every answer,
+    sent by POST for the page to print and the downloaded file) is in no store at all: not in
+    the database, Redis, nginx's or gunicorn's logs, nor any file the stack wrote (nginx keeps
+    request bodies and answers in memory: client_body_buffer_size, proxy_max_temp_file_size)."""
+    details, total = [f"{made} pages and files made from answers"], 0
+    for store in stores:
+        hits = scan(store.sources, {"answers": [visitor.answer.encode()]})["answers"]
+        total += len(hits)
+        details.append(f"{store.name}: {len(hits)}")
+        details += [hit.line() for hit in hits[:SHOWN_HITS]]
+    problem = "" if made else "no answers were sent, so there was nothing to look for"
+    if problem:
+        details.insert(0, f"SEARCH NOT TRUSTWORTHY: {problem}")
+    return Check(PART, "exercise answers anywhere on the server", str(total), "0",
+                 total == 0 and not problem, details)
+
+
 # ---------------------------------------------------------------------------------------------
 # The part
 
@@ -999,4 +1052,5 @@ def search_stores(stack: Stack, visitor: Visitor, browsing: Browsing,
         stores.append(store)
         checks += store_checks(store, scan(store.sources, needles(visitor)), visitor, canary)
     checks.append(check_referral_words(stores, visitor, browsing.codenames))
+    checks.append(check_exercise_answers(stores, visitor, browsing.answers_made))
     return checks

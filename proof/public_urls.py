@@ -1,7 +1,8 @@
 """Every public page, for the suites and proof checks that must look at all of them.
 
-Pathways and steps come from the seed files (content/seed/), which the test database and the
-proof's stack are loaded with, so a new step or pathway is covered as soon as it is written.
+Pathways, steps and plan pages come from the seed files (content/seed/), which the test
+database and the proof's stack are loaded with, so a new step or pathway is covered as soon as
+it is written.
 
 DEMO_SERVICE and seeded_pathway_keys() need nothing; LANGUAGE_CODES and the path lists need
 Django configured (settings and URL reversing), so Django is imported only when they are used.
@@ -42,6 +43,14 @@ def seeded_pathways(language: str | None = None) -> dict[str, int]:
     return pathways
 
 
+def seeded_plan_pathways() -> list[str]:
+    """The pathways with a personal plan page: those with an exercise in a plan section, from
+    the English exercises file (which decides which exercises exist)."""
+    with (SEED / "exercises.en.toml").open("rb") as handle:
+        exercises = tomllib.load(handle).get("exercise", [])
+    return sorted({exercise["pathway"] for exercise in exercises if exercise.get("plan")})
+
+
 def reading_paths(language: str) -> list[str]:
     """Pages that only show something: the same for everyone, no cookie, cacheable."""
     from django.urls import reverse
@@ -53,6 +62,7 @@ def reading_paths(language: str) -> list[str]:
         for key, steps in seeded_pathways().items():
             paths.append(reverse("pathway", args=[key]))
             paths += [reverse("step", args=[key, number]) for number in range(1, steps + 1)]
+        paths += [reverse("plan", args=[key]) for key in seeded_plan_pathways()]
     return paths
 
 

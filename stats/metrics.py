@@ -71,7 +71,8 @@ LANGUAGE = Dimension("language", _("language"), _language_codes)
 KIND = Dimension(
     "kind",
     _("kind of page"),
-    _fixed("home", "pathway", "step", "page", "directory", "selfcheck", "landing", "open-data"),
+    _fixed("home", "pathway", "step", "plan", "page", "directory", "selfcheck", "landing",
+           "open-data"),
 )
 SELFCHECK_PATHWAY = Dimension(
     "pathway",

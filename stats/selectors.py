@@ -10,8 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext
-from django.utils.translation import pgettext_lazy as _p
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from helpportal.vocabulary import country_name
 
@@ -22,14 +21,15 @@ WEEK_CACHE_SECONDS = 24 * 60 * 60
 MAX_DAYS = 366
 
 KIND_LABELS = {
-    "home": _p("kind of page", "Home page"),
-    "pathway": _p("kind of page", "Pathway overview"),
-    "step": _p("kind of page", "Pathway step"),
-    "page": _p("kind of page", "Information page"),
-    "directory": _p("kind of page", "Provider search"),
-    "selfcheck": _p("kind of page", "Self-check"),
-    "landing": _p("kind of page", "Campaign page"),
-    "open-data": _p("kind of page", "Open data"),
+    "home": pgettext_lazy("kind of page", "Home page"),
+    "pathway": pgettext_lazy("kind of page", "Pathway overview"),
+    "step": pgettext_lazy("kind of page", "Pathway step"),
+    "plan": pgettext_lazy("kind of page", "Personal plan"),
+    "page": pgettext_lazy("kind of page", "Information page"),
+    "directory": pgettext_lazy("kind of page", "Provider search"),
+    "selfcheck": pgettext_lazy("kind of page", "Self-check"),
+    "landing": pgettext_lazy("kind of page", "Campaign page"),
+    "open-data": pgettext_lazy("kind of page", "Open data"),
 }
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import roles
 from helpportal.cache_headers import public_page
+from helpportal.origin import post_from_this_site
 
 from . import charts, metrics, selectors
 from .ranges import DateRange, RangeError, date_range_parse
@@ -59,13 +60,16 @@ def open_data(request):
     return render(request, "stats/open_data.html", context, status=400 if error else 200)
 
 
-# The form is on cached public pages, which carry no CSRF token (they set no cookie). A forged
-# POST can only add one count, and each client's answers are counted a few times a day at most.
+# The form is on cached public pages, which carry no CSRF token (they set no cookie). A POST
+# from another site is refused (post_from_this_site); one that slips past can only add one
+# count, and each client's answers are counted a few times a day at most.
 @csrf_exempt
 @require_POST
 def helped(request):
     """An answer to "Has this helped you stop or reduce what worried you?": counted as a
     daily aggregate (metric "helped"), nothing else kept; a thank-you page, never cached."""
+    if not post_from_this_site(request):
+        return render(request, "errors/403_other_site.html", {"sensitive": True}, status=403)
     answer = request.POST.get("answer", "")
     where = request.POST.get("where", "")
     if answer not in metrics.HELPED_ANSWERS or where not in metrics.HELPED_WHERE:

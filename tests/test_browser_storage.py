@@ -1,8 +1,8 @@
 """What static/js/site.js can keep in a visitor's browser, read from the script itself.
 
-The privacy page and docs/privacy.md promise one localStorage key of opaque step ids and
-nothing else; the e2e suites (test_done_ticks, test_quick_exit) check the same key in
-chromium and that quick exit clears it.
+The privacy page and docs/privacy.md promise one localStorage key holding opaque step ids and
+exercise answers under opaque ids, and nothing else; the e2e suites (test_done_ticks,
+test_exercises, test_quick_exit) check the same key in chromium and that quick exit clears it.
 """
 
 import re
@@ -42,11 +42,17 @@ def test_the_script_writes_only_the_documented_key():
     assert storage_keys_written(source) == STORAGE_KEYS
 
 
-def test_the_stored_value_names_no_pathway_or_step():
+def test_the_stored_value_names_no_pathway_step_or_exercise():
     source = script()
-    # The key is fixed; what goes in is stepId(...) only, an FNV-1a hash of pathway/step.
-    assert re.findall(r"\.setItem\(\s*STORE_KEY\s*,\s*(.*?)\);", source) == ["JSON.stringify(ids)"]
-    assert "function stepId(" in source
+    # The key is fixed; what goes in is one object: the ids of steps done and the answers,
+    # every one of them under an opaqueId(...), an FNV-1a hash of pathway/step(/exercise).
+    assert re.findall(r"\.setItem\(\s*STORE_KEY\s*,\s*(.*?)\);", source) == [
+        "JSON.stringify(store)"]
+    assert re.findall(r"store\.a\[(\w+)\]\s*=", source) == ["answerId"]
+    assert re.findall(r"var answerId = (\w+)\(", source) == ["opaqueId"]
+    assert re.findall(r"store\.d\s*=\s*(\w+);", source) == ["ids"]
+    assert "function stepId(pathway, step) { return opaqueId(" in source
+    assert "function opaqueId(" in source
 
 
 def test_the_script_uses_no_other_kind_of_browser_storage():

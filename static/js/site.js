@@ -5,7 +5,9 @@
  * are made with createElement and filled with textContent.
  *
  * What it keeps in the browser: one localStorage key, STORE_KEY, holding the opaque ids of the
- * steps marked as done (docs/privacy.md). Nothing else is written, and nothing is ever sent.
+ * steps marked as done and what the visitor wrote in exercises, each answer under the opaque id
+ * of its exercise (docs/privacy.md). Nothing else is written, and nothing is ever sent: the
+ * exercise forms are sent only when the visitor presses one of their buttons.
  */
 (function () {
   "use strict";
@@ -45,6 +47,58 @@
       if (store) { count += store.length; }
     });
     return count;
+  }
+
+  function isString(value) { return typeof value === "string"; }
+
+  // STORE_KEY holds {"d": [ids of steps done], "a": {exercise id: answer}}. Before exercises
+  // it held the list of ids alone, which is read as {"d": list}.
+  function readStore() {
+    var found = { d: [], a: {} };
+    if (!local) { return found; }
+    try {
+      var value = JSON.parse(local.getItem(STORE_KEY) || "{}");
+      if (Array.isArray(value)) { value = { d: value }; }
+      if (!value || typeof value !== "object") { return found; }
+      if (Array.isArray(value.d)) { found.d = value.d.filter(isString); }
+      if (value.a && typeof value.a === "object" && !Array.isArray(value.a)) {
+        Object.keys(value.a).forEach(function (id) {
+          if (isString(value.a[id])) { found.a[id] = value.a[id]; }
+        });
+      }
+    } catch (e) { /* unreadable: start again */ }
+    return found;
+  }
+
+  function writeStore(store) {
+    if (!local) { return; }
+    try {
+      if (store.d.length || Object.keys(store.a).length) {
+        local.setItem(STORE_KEY, JSON.stringify(store));
+      } else {
+        local.removeItem(STORE_KEY);
+      }
+    } catch (e) { /* storage full or refused: nothing is kept */ }
+  }
+
+  function opaqueId(text) {
+    // FNV-1a, 32 bits, as 8 hex digits: the stored value names no pathway, step or exercise.
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i += 1) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return ("0000000" + hash.toString(16)).slice(-8);
+  }
+
+  function stepId(pathway, step) { return opaqueId(pathway + "/" + step); }
+
+  // The page of one's answers: a button that opens the browser's print dialog (without this
+  // script, the page says to use the browser's own print or save command).
+  var printer = document.querySelector("[data-print]");
+  if (printer) {
+    printer.hidden = false;
+    printer.querySelector("button").addEventListener("click", function () { window.print(); });
   }
 
   // Quick exit. The link goes to /exit/, which answers with Clear-Site-Data and a redirect to
@@ -93,7 +147,15 @@
   if (kept) {
     var status = kept.querySelector("[data-storage-status]");
     var showStatus = function (text) { status.textContent = text; };
-    showStatus(kept.getAttribute(keptCount() ? "data-kept" : "data-empty"));
+    var what = readStore();
+    var answered = Object.keys(what.a).length > 0;
+    var ticked = what.d.length > 0;
+    var said = "data-empty";
+    if (answered && ticked) { said = "data-kept-both"; }
+    else if (answered) { said = "data-kept-answers"; }
+    else if (ticked) { said = "data-kept-done"; }
+    else if (keptCount()) { said = "data-kept-other"; }
+    showStatus(kept.getAttribute(said));
     var clear = document.createElement("button");
     clear.type = "button";
     clear.className = "button clear-storage";
@@ -105,34 +167,15 @@
     kept.appendChild(clear);
   }
 
-  // "Done" ticks on pathway steps, kept only in this browser, never sent. A step is stored as
-  // a short hash of its pathway and step keys, so the stored value names no topic.
+  // "Done" ticks and exercise answers, kept only in this browser, never sent by this script.
   if (!local) { return; }
 
-  function stepId(pathway, step) {
-    // FNV-1a, 32 bits, as 8 hex digits.
-    var text = pathway + "/" + step;
-    var hash = 0x811c9dc5;
-    for (var i = 0; i < text.length; i += 1) {
-      hash ^= text.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return ("0000000" + hash.toString(16)).slice(-8);
-  }
-
-  function readDone() {
-    try {
-      var value = JSON.parse(local.getItem(STORE_KEY) || "[]");
-      return Array.isArray(value) ? value.filter(function (id) { return typeof id === "string"; }) : [];
-    } catch (e) {
-      return [];
-    }
-  }
+  function readDone() { return readStore().d; }
 
   function writeDone(ids) {
-    try {
-      if (ids.length) { local.setItem(STORE_KEY, JSON.stringify(ids)); } else { local.removeItem(STORE_KEY); }
-    } catch (e) { /* storage full or refused: the tick is simply not kept */ }
+    var store = readStore();
+    store.d = ids;
+    writeStore(store);
   }
 
   (function moveOldTicks() {
@@ -187,4 +230,21 @@
       }
     });
   }
+
+  // Exercises: each answer is kept as it is typed, under its exercise's opaque id, and put
+  // back when the step or the plan is opened again. An emptied box keeps nothing. A box the
+  // server filled (the form came back with a message) keeps what it shows.
+  Array.prototype.forEach.call(document.querySelectorAll("textarea[data-exercise]"), function (box) {
+    var answerId = opaqueId(box.getAttribute("data-exercise"));
+    var answer = readStore().a[answerId];
+    if (!box.value && isString(answer)) { box.value = answer; }
+    box.addEventListener("input", function () {
+      var store = readStore();
+      if (box.value.trim()) { store.a[answerId] = box.value; } else { delete store.a[answerId]; }
+      writeStore(store);
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-keeping]"), function (note) {
+    note.textContent = note.getAttribute("data-with-script");
+  });
 }());

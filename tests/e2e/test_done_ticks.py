@@ -30,7 +30,9 @@ def test_a_step_marked_done_shows_as_done_in_the_overview_and_nothing_is_sent(ne
     assert len(visit.requests) == requests_before  # kept locally, never sent
     kept = stored(page)
     assert list(kept) == ["hp"]
-    ids = json.loads(kept["hp"])
+    value = json.loads(kept["hp"])
+    assert value["a"] == {}  # no answers written
+    ids = value["d"]
     assert len(ids) == 1 and OPAQUE_ID.fullmatch(ids[0])
     for word in ("parents", "know-the-platforms", "done"):
         assert word not in json.dumps(kept), f"the storage names {word!r}"

@@ -1,6 +1,7 @@
 """Quick exit leaves for a neutral site at once: by the button, by Shift pressed three times
 (never while typing), and without JavaScript. It stays in view at every scroll position, takes
-the page out of the history, and leaves nothing of this site in the browser's storage.
+the page out of the history, and leaves nothing of this site in the browser's storage (done
+ticks and exercise answers alike).
 
 The core journey also runs in Firefox ESR (the `firefox` fixture of conftest.py).
 """
@@ -284,7 +285,9 @@ def test_quick_exit_clears_every_key_the_script_can_write(new_context, neutral_s
     page = visit.page
     visit.goto("/en/pathways/parents/2/")
     page.get_by_role("button", name="Mark this step as done").click()
+    page.locator("textarea[data-exercise]").fill("An answer kept in this browser")
     assert set(page.evaluate("Object.keys(localStorage)")) == STORAGE_KEYS
+    assert "An answer kept in this browser" in page.evaluate("localStorage.getItem('hp')")
     # Whatever else an older version (or anything on this origin) left is cleared as well.
     page.evaluate("sessionStorage.setItem('probe', '1')")
 
@@ -303,6 +306,7 @@ def test_the_exit_address_alone_makes_the_browser_forget_this_sites_storage(
     page = visit.page
     visit.goto("/en/pathways/parents/2/")
     page.get_by_role("button", name="Mark this step as done").click()
+    page.locator("textarea[data-exercise]").fill("An answer kept in this browser")
     assert page.evaluate(STORAGE_OF_THIS_SITE)[0] == 1
 
     page.goto(visit.url("/exit/"), wait_until="load")  # the link, followed without the script
@@ -326,7 +330,9 @@ def test_in_firefox_quick_exit_leaves_forgets_and_back_does_not_return(
     visit.goto("/en/")
     visit.goto("/en/pathways/parents/2/")
     client.find_element(By.CSS_SELECTOR, "button.done-toggle").click()
+    client.find_element(By.CSS_SELECTOR, "textarea[data-exercise]").send_keys("My answer")
     assert client.execute_script("return Object.keys(localStorage)") == sorted(STORAGE_KEYS)
+    assert "My answer" in client.execute_script("return localStorage.getItem('hp')")
 
     client.find_element(By.ID, "quick-exit").click()
     visit.wait_for(lambda: client.get_url().startswith(neutral_site))

@@ -290,6 +290,41 @@ def test_a_pathway_from_the_overview_to_the_last_step_and_on_to_the_search(
     page.assert_fits()
 
 
+def exercises_seed(language: str, pathway: str) -> list[dict]:
+    return [e for e in seed(f"exercises.{language}.toml")["exercise"] if e["pathway"] == pathway]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_exercise_and_the_personal_plan_become_a_page_to_print(browser_in, language):
+    page = browser_in
+    exercises = exercises_seed(language, "self")
+    reason = next(e for e in exercises if e["plan"] == "reasons")
+    people = next(e for e in exercises if e["plan"] == "people")
+    page.goto(f"/{language}/pathways/self/2/")
+    page.assert_no_script_ran()
+    assert page.text("section.exercises label") == reason["question"]
+    box = page.find("section.exercises textarea")
+    box.send_keys(f"Reason in {language}")
+    page.follow('section.exercises button[value="page"]')
+    # Sent by POST, answered with the page of answers: the words, the question, no script.
+    assert page.path().startswith(f"/{language}/pathways/self/answers/")
+    answers = page.text("article.answers")
+    assert f"Reason in {language}" in answers and reason["question"] in answers
+    assert not page.find("[data-print]").is_displayed()  # the print button needs the script
+
+    page.goto(f"/{language}/pathways/self/2/")
+    page.follow(f'section.exercises a[href="/{language}/pathways/self/plan/"]')
+    labels = [label.text for label in page.find_all("form.plan label")]
+    assert labels == [e["question"] for e in exercises if e["plan"]]
+    boxes = page.find_all("form.plan textarea")
+    boxes[labels.index(people["question"])].send_keys(f"A helpline in {language}")
+    page.follow('form.plan button[value="page"]')
+    answers = page.text("article.answers")
+    assert f"A helpline in {language}" in answers
+    assert all(e["question"] in answers for e in exercises if e["plan"])
+    page.assert_fits()
+
+
 # The country chosen is not the one the page's language suggests.
 CHOSEN_COUNTRY = {"en": "FI", "fi": "SE", "sv": "GB"}
 

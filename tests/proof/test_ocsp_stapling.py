@@ -178,11 +178,14 @@ def ocsp_responder():
 
 
 @contextlib.contextmanager
-def proof_nginx(workdir: Path, tls: dict):
+def proof_nginx(workdir: Path, tls: dict, web_port: int | None = None):
     """nginx with the proof's configuration (Stack._render_nginx) on free ports; yields the
-    Stack (https_port) and the nginx Process."""
+    Stack (https_port) and the nginx Process. web_port: where the app would be (default: a
+    free port, nothing behind it)."""
     stack = Stack(workdir, http_port=free_port(), https_port=free_port())
     stack.tls = tls
+    if web_port is not None:
+        stack.web_port = web_port
     directory = workdir / "nginx"
     directory.mkdir(parents=True)
     conf = stack._render_nginx()
