@@ -220,8 +220,12 @@ def card(request, size):
     def build():
         address = _site_address(get_language())
         qr = segno.make(address, error="m")
-        svg = qr.svg_inline(scale=4, border=2, dark="#1d2330", omitsize=True, title=str(address))
-        return {"address": address, "qr_svg": svg, "size": size}
+        # A PNG in an <img>, not inline SVG: it shows (and prints) where SVG is turned off
+        # (Tor Browser's safest level), and the CSP allows data: images. Scaled up in CSS with
+        # crisp edges, so 8 pixels a module print sharp at the card's sizes.
+        png = qr.png_data_uri(scale=8, border=2, dark="#1d2330")
+        pixels = qr.symbol_size(scale=8, border=2)[0]
+        return {"address": address, "qr_png": png, "qr_pixels": pixels, "size": size}
 
     return render_public(request, "content/card.html", build)
 

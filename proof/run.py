@@ -10,8 +10,9 @@ var/proof/report.json. The exit status is 0 only when every check passed.
 
 - privacy (proof/privacy.py): crawl and journeys with a made-up address and user agent, then
   both searched for in the database, Redis and every log; cookies; requests to other hosts.
-- security (proof/security.py, proof/fuzz.py, proof/xss.py): HTTP Observatory grade,
-  check --deploy, bandit, pip-audit, hypothesis fuzzing, XSS payloads in chromium.
+- security (proof/security.py, proof/fuzz.py, proof/xss.py, proof/validators.py): HTTP
+  Observatory grade, check --deploy, bandit, pip-audit, hypothesis fuzzing, XSS payloads in
+  chromium, the Nu Html Checker and pa11y (HTML_CodeSniffer, axe) over every public page.
 - performance (proof/performance.py): wrk figures and ratios, Lighthouse, page weight.
 - attack (proof/attack_slow.py, proof/attack_flood.py, proof/attack_lockout.py): slow
   clients (slowhttptest), a referral flood from many addresses and from one /64, and a lockout
@@ -61,6 +62,8 @@ def stack_parts(stack: Stack, parts: list[str], short: bool) -> list[Check]:
         checks += guarded("security", "fuzzing", lambda: part("fuzz").run(
             stack, requests=500 if short else 10_000, log=say))
         checks += guarded("security", "XSS payloads", lambda: part("xss").run(stack, log=say))
+        checks += guarded("security", "Nu Html Checker and pa11y",
+                          lambda: part("validators").run(stack, log=say))
         checks += guarded("security", "seized server",
                           lambda: part("seized_check").run(stack, log=say))
     if "performance" in parts:

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy, pgettext, pgettext_lazy
 
-from helpportal.vocabulary import country_name
+from helpportal import cache
+from helpportal.vocabulary import Audience, country_name
 
 from . import metrics, suppression
 from .models import DailyCount
@@ -32,12 +33,39 @@ KIND_LABELS = {
     "open-data": pgettext_lazy("kind of page", "Open data"),
 }
 
+# The seeded pathways, in the audience words every app shares; the two pathways for parents
+# are told apart. A pathway an editor adds later is shown by its key.
+PATHWAY_LABELS = {
+    "self": Audience.SELF.label,
+    "someone-else": Audience.SOMEONE_ELSE.label,
+    "parents": gettext_lazy("Parents: keeping children safe online"),
+    "my-child": gettext_lazy("Parents: worried about their child's behaviour"),
+    "young-people": Audience.YOUNG_PEOPLE.label,
+    "none": gettext_lazy("No pathway"),
+}
+# The same words as the question's own answers (stats/_helped_form.html).
+ANSWER_LABELS = {
+    "yes": gettext_lazy("Yes"),
+    "a-little": gettext_lazy("A little"),
+    "not-yet": gettext_lazy("Not yet"),
+    "prefer-not": gettext_lazy("Prefer not to say"),
+}
+WHERE_LABELS = {
+    "pathway-end": gettext_lazy("At the end of a pathway"),
+    "mailbox": gettext_lazy("In an open mailbox"),
+}
+
+
+def language_in_text(code: str) -> str:
+    """A language's name as it reads inside a sentence or list ("suomi" in Finnish)."""
+    return str(dict(settings.LANGUAGES).get(code, code))
+
 
 def value_label(dimension: str, value: str) -> str:
-    """A readable, translated name for a dimension value."""
+    """A readable, translated name for a dimension value, standing on its own (a row label,
+    so with a capital)."""
     if dimension == "language":
-        names = dict(settings.LANGUAGES)
-        return str(names[value]).capitalize() if value in names else value
+        return capfirst(language_in_text(value))
     if dimension == "country":
         if value == "any":
             return gettext("Any country")
@@ -48,9 +76,8 @@ def value_label(dimension: str, value: str) -> str:
         return pgettext("pathway step", "Step %(number)s") % {"number": value}
     if dimension == "kind":
         return str(KIND_LABELS.get(value, value))
-    if dimension == "pathway" and value == "none":
-        return gettext("No pathway")
-    return value
+    labels = {"pathway": PATHWAY_LABELS, "answer": ANSWER_LABELS, "where": WHERE_LABELS}
+    return str(labels.get(dimension, {}).get(value, value))
 
 
 # --------------------------------------------------------------------------------------------

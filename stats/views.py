@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -208,6 +209,8 @@ def dashboard(request):
 
 
 def _share(count: int, of: int) -> str:
+    """count as a whole percentage of `of`, which the caller makes at least `count` (a share
+    above 100 % would say nothing)."""
     return f"{round(100 * count / of)} %" if of else "-"
 
 
@@ -215,7 +218,7 @@ def _funnel_chart(data: selectors.Dashboard) -> charts.Chart:
     return charts.bar_chart(
         key="funnel",
         title=_("From arrival to help, %(start)s to %(end)s")
-        % {"start": data.start.isoformat(), "end": data.end.isoformat()},
+        % {"start": date_format(data.start), "end": date_format(data.end)},
         description=_(
             "Horizontal bars, one per stage: %(stages)s. The table below gives the same numbers."
         ) % {"stages": "; ".join(f"{label} {count}" for _m, label, count in data.funnel)},
@@ -233,7 +236,7 @@ def _language_chart(data: selectors.Dashboard) -> charts.Chart:
         description=_(
             "Grouped horizontal bars: for each measure, one bar per language (%(languages)s), "
             "each labelled with its language and number. The table below gives the same numbers."
-        ) % {"languages": ", ".join(label for _code, label in languages)},
+        ) % {"languages": ", ".join(selectors.language_in_text(code) for code, _l in languages)},
         rows=[
             (label, [(languages[i][1], count, f"{languages[i][0]}: {count}")
                      for i, count in enumerate(counts)])
@@ -245,25 +248,29 @@ def _language_chart(data: selectors.Dashboard) -> charts.Chart:
 def _pathway_charts(data: selectors.Dashboard) -> list[dict]:
     drawn = []
     for pathway, steps in data.pathways:
-        first = steps[0][1] if steps else 0
+        # Shares of the step read most, not of step 1: a visitor can open any step first (a
+        # link, a bookmark), so a later step can have more readers than step 1.
+        most = max((count for _number, count in steps), default=0)
+        label = selectors.value_label("pathway", pathway)
         rows = [
             (_("Step %(number)s") % {"number": number},
-             [(str(number), count, f"{count} ({_share(count, first)})")])
+             [(str(number), count, f"{count} ({_share(count, most)})")])
             for number, count in steps
         ]
         chart = charts.bar_chart(
             key=f"pathway-{pathway}",
-            title=_("Pathway %(pathway)s: readers at each step") % {"pathway": pathway},
+            title=_("Pathway %(pathway)s: readers at each step") % {"pathway": label},
             description=_(
                 "Horizontal bars, one per step, each labelled with the number of readers and "
-                "their share of step 1: %(steps)s."
+                "their share of the step read most: %(steps)s."
             ) % {"steps": "; ".join(f"{number}: {count}" for number, count in steps)},
             rows=rows,
         )
         drawn.append({
             "pathway": pathway,
+            "label": label,
             "chart": chart,
-            "steps": [(number, count, _share(count, first)) for number, count in steps],
+            "steps": [(number, count, _share(count, most)) for number, count in steps],
         })
     return drawn
 
