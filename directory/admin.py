@@ -7,7 +7,7 @@ from accounts import roles
 from accounts.admin import AuditedAdmin, permissions_from
 from accounts.models import Membership
 
-from .models import Location, Organization, Service
+from .models import Location, Organization, Service, ServiceText
 
 AdministratorsOnly = permissions_from(
     roles.may_manage_directory, "The directory in the admin is the administrators'."
@@ -17,7 +17,7 @@ AdministratorsOnly = permissions_from(
 class ServiceInline(AdministratorsOnly, admin.TabularInline):
     model = Service
     extra = 0
-    fields = ("name", "status", "intake", "waitlist_weeks", "published")
+    fields = ("name", "status", "intake", "waitlist_weeks", "reply_days", "published")
     show_change_link = True
 
 
@@ -38,9 +38,18 @@ class OrganizationAdmin(AdministratorsOnly, AuditedAdmin):
         return obj
 
 
+class ServiceTextInline(AdministratorsOnly, admin.StackedInline):
+    """The service's own words per language, as in the portal."""
+
+    model = ServiceText
+    extra = 0
+
+
 @admin.register(Service)
 class ServiceAdmin(AdministratorsOnly, AuditedAdmin):
-    list_display = ("name", "organization", "status", "intake", "waitlist_weeks", "published")
+    inlines = [ServiceTextInline]
+    list_display = ("name", "organization", "status", "intake", "waitlist_weeks", "reply_days",
+                    "published")
     list_filter = ("status", "intake", "cost", "published")
     search_fields = ("name", "organization__name")
 

@@ -1,11 +1,12 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 
 from . import vocabulary
-from .models import Service
+from .models import REPLY_DAYS_MAX, Service
 
 
 def _code_list(value: str) -> list[str]:
@@ -35,6 +36,7 @@ class ServiceStatusForm(forms.ModelForm):
             "status",
             "intake",
             "waitlist_weeks",
+            "reply_days",
             "languages",
             "delivery_modes",
             "service_areas",
@@ -46,6 +48,11 @@ class ServiceStatusForm(forms.ModelForm):
             self.initial["languages"] = ", ".join(self.instance.languages)
             self.initial["service_areas"] = ", ".join(self.instance.service_areas)
         self.fields["waitlist_weeks"].widget.attrs.update({"min": 1, "max": 104})
+        self.fields["reply_days"].widget.attrs.update({"min": 1, "max": REPLY_DAYS_MAX})
+        self.fields["reply_days"].error_messages.update({
+            "min_value": _("Give at least one working day."),
+            "max_value": _("Give at most %(limit_value)s working days."),
+        })
 
     def clean_languages(self):
         values = [code.lower() for code in _code_list(self.cleaned_data["languages"])]
@@ -84,6 +91,42 @@ class ServiceStatusForm(forms.ModelForm):
             elif weeks > 104:
                 self.add_error("waitlist_weeks", _("A wait of more than two years: please check."))
         return cleaned
+
+
+class ServiceTextsForm(forms.Form):
+    """A service's own words in each of the site's languages (ServiceText): what it does, who
+    can use it, its fees and its confidentiality statement. Empty means "not written in this
+    language": visitors then read the English text, or for the statement the site's general
+    text. Field names are `<language>-<field>`."""
+
+    FIELDS = {
+        "description": (_("What the service does"), forms.Textarea, 4000),
+        "eligibility_description": (_("Who can use it"), forms.Textarea, 2000),
+        "cost_description": (_("Cost details"), forms.TextInput, 300),
+        "confidentiality": (_("Confidentiality statement: what you must report, and to whom"),
+                            forms.Textarea, 4000),
+    }
+
+    def __init__(self, *args, service: Service, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = {text.language: text for text in service.texts.all()}
+        for code, name in settings.LANGUAGES:
+            for field, (label, widget, limit) in self.FIELDS.items():
+                key = f"{code}-{field}"
+                self.fields[key] = forms.CharField(
+                    label=label, required=False, max_length=limit,
+                    widget=widget(attrs={"rows": 4} if widget is forms.Textarea else {}),
+                    initial=getattr(existing[code], field) if code in existing else "",
+                )
+                self.fields[key].language = (code, name)
+
+    def languages(self) -> list[tuple[str, str, list]]:
+        return [(code, name, [self[f"{code}-{field}"] for field in self.FIELDS])
+                for code, name in settings.LANGUAGES]
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        return {code: {field: self.cleaned_data[f"{code}-{field}"] for field in self.FIELDS}
+                for code, _name in settings.LANGUAGES}
 
 
 class ClinicianAddForm(forms.Form):

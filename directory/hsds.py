@@ -1,12 +1,14 @@
 """The directory as Open Referral HSDS 3.0 JSON, and back (the mapping is in docs/hsds.md).
 
 Out: `directory_export()` builds {"organizations": [...]} with services and locations nested;
-`organization_to_hsds()` and `service_to_hsds()` also shape the read-only API. In:
+`organization_to_hsds()` and `service_to_hsds()` also shape the read-only API, whose reads
+are the `api_*` functions at the end (views_api.py parses its queries). In:
 `document_parse()` reads the JSON, `directory_validate()` checks every record and names the
 first bad one, `directory_import()` writes the lot in one transaction.
 
 What HSDS has no field for travels as `attributes` whose taxonomy term codes are
-"facet:value" in our own taxonomy "helpportal" (intake:waitlist, delivery:video, ...). The ids
+"facet:value" in our own taxonomy "helpportal" (intake:waitlist, delivery:video, ...). Empty
+optional fields are left out (the HSDS schemas allow no null). The ids
 of nested objects (languages, areas, cost options, attributes) are derived from their parent's
 id with uuid5, so an export, imported and exported again, is the same document.
 """
@@ -15,8 +17,10 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
@@ -25,9 +29,15 @@ from accounts.services import audit_record
 from helpportal.vocabulary import OLD_AUDIENCE_SPELLINGS
 
 from . import vocabulary
-from .models import Location, Organization, Service
+from .models import REPLY_DAYS_MAX, Location, Organization, Service, ServiceText
 
 HSDS_VERSION = "3.0"
+# The API's root names the profile it follows: none of our own, so HSDS 3.0's own schemas,
+# at the address HSDS's profiles reference gives for them; and the OpenAPI file it implements.
+HSDS_PROFILE = "https://github.com/openreferral/specification/tree/3.0/schema"
+HSDS_OPENAPI_URL = (
+    "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
+)
 TAXONOMY_ID = uuid.UUID("5f0c3c55-8a43-4f9b-9d0c-6c1f2e8b7a10")
 TAXONOMY = {
     "id": str(TAXONOMY_ID),
@@ -46,7 +56,13 @@ FACETS = {
     "audience": ("service", "Who the service is for.", "many"),
     "anonymous-referrals": ("service", "Whether the service accepts anonymous referrals.", "one"),
     "published": ("service", "Whether the service is shown in the public directory.", "one"),
+    "reply_days": ("service", "The service's usual reply time, in working days.", "one"),
+    # The service's own words in one of the site's languages (ServiceText): the term code is
+    # text:<language>:<field>, and the attribute's value holds the words.
+    "text": ("service", "The service's own words in one language: the code names the "
+             "language and the field, the attribute's value holds the words.", "many"),
 }
+TEXT_FIELDS = ("description", "eligibility_description", "cost_description", "confidentiality")
 YES_NO = ("yes", "no")
 MAX_AGE = 120
 
@@ -59,8 +75,10 @@ def _id(parent: uuid.UUID, *parts: str) -> str:
     return str(uuid.uuid5(parent, ":".join(parts)))
 
 
-def _or_none(value: str) -> str | None:
-    return value or None
+def _with(data: dict, **optional) -> dict:
+    """`data` with each optional field that has a value: HSDS 3.0's schemas allow no null."""
+    data.update({name: value for name, value in optional.items() if value not in (None, "")})
+    return data
 
 
 def _sorted(rows):
@@ -87,26 +105,33 @@ def _term_label(facet: str, value: str) -> str:
     }
     if facet == "waitlist_weeks":
         return f"Waiting list of about {value} week{'' if value == '1' else 's'}"
+    if facet == "reply_days":
+        return f"Usually replies within {value} working day{'' if value == '1' else 's'}"
+    if facet == "text":
+        language, _sep, name = value.partition(":")
+        return f"Text in {language}: {name.replace('_', ' ')}"
     return labels[facet, value]
 
 
-def attribute_to_hsds(link_entity: str, link_id: uuid.UUID, facet: str, value: str) -> dict:
+def attribute_to_hsds(link_entity: str, link_id: uuid.UUID, facet: str, value: str,
+                      words: str | None = None) -> dict:
+    """One attribute; `words` (a text facet) is its value instead of the term's value."""
     code = f"{facet}:{value}"
-    term_id = str(uuid.uuid5(TAXONOMY_ID, code))
     return {
         "id": _id(link_id, "attribute", code),
         "link_id": str(link_id),
         "link_type": facet,
         "link_entity": link_entity,
-        "value": value,
-        "taxonomy_term_id": term_id,
+        "value": value if words is None else words,
+        "taxonomy_term_id": term_id(facet, value),
         "taxonomy_term": {
-            "id": term_id,
+            "id": term_id(facet, value),
             "code": code,
             "name": _term_label(facet, value),
             "description": FACETS[facet][1],
+            "taxonomy": TAXONOMY["name"],
             "taxonomy_id": str(TAXONOMY_ID),
-            "taxonomy": TAXONOMY,
+            "taxonomy_detail": dict(TAXONOMY),
         },
     }
 
@@ -116,14 +141,13 @@ def _yes_no(flag: bool) -> str:
 
 
 def location_to_hsds(location: Location) -> dict:
-    data = {
+    data = _with({
         "id": str(location.id),
         "location_type": location.kind,
         "organization_id": str(location.organization_id),
         "name": location.name,
-        "url": _or_none(location.url),
-        "addresses": [],
-    }
+    }, url=location.url)
+    data["addresses"] = []
     if location.address or location.city or location.postal_code or location.country:
         # HSDS requires these address fields; what we do not hold is an empty string.
         data["addresses"].append({
@@ -139,31 +163,46 @@ def location_to_hsds(location: Location) -> dict:
     return data
 
 
+def service_fields(service: Service) -> dict:
+    """The service's own fields, without its lists of child objects (HSDS's service_list)."""
+    data = _with(
+        {"id": str(service.id), "organization_id": str(service.organization_id),
+         "name": service.name, "description": service.description},
+        url=service.url, email=service.email,
+    )
+    data["status"] = service.status
+    return _with(
+        data, fees_description=service.cost_description,
+        eligibility_description=service.eligibility_description,
+        minimum_age=service.minimum_age, maximum_age=service.maximum_age,
+    )
+
+
 def service_to_hsds(service: Service, *, locations=None, nested: bool = False) -> dict:
     """One service. `locations` defaults to all of the service's; `nested` puts each location
     inside its service_at_location (the API) instead of only naming it (the export)."""
     sid = str(service.id)
     if locations is None:
         locations = _sorted(service.locations.all())
-    attributes = [("intake", service.intake)]
-    if service.waitlist_weeks is not None:
-        attributes.append(("waitlist_weeks", str(service.waitlist_weeks)))
-    attributes += [("delivery", mode) for mode in service.delivery_modes]
-    attributes += [("audience", audience) for audience in service.audiences]
-    attributes.append(("anonymous-referrals", _yes_no(service.accepts_anonymous_referrals)))
-    attributes.append(("published", _yes_no(service.published)))
+    data = service_fields(service)
     with translation.override("en"):
-        languages = [
+        data["languages"] = [
             {"id": _id(service.id, "language", code), "service_id": sid,
              "name": vocabulary.language_name(code), "code": code}
             for code in service.languages
         ]
-        areas = [
+        data["service_areas"] = [
             {"id": _id(service.id, "service_area", code), "service_id": sid,
              "name": code, "description": vocabulary.area_name(code)}
             for code in service.service_areas
         ]
-    at_locations = []
+    data["cost_options"] = [
+        {"id": _id(service.id, "cost_option"), "service_id": sid, "option": service.cost}
+    ]
+    data["phones"] = [
+        {"id": _id(service.id, "phone"), "service_id": sid, "number": service.phone}
+    ] if service.phone else []
+    data["service_at_locations"] = []
     for location in locations:
         link = {
             "id": _id(service.id, "service_at_location", str(location.id)),
@@ -172,32 +211,41 @@ def service_to_hsds(service: Service, *, locations=None, nested: bool = False) -
         }
         if nested:
             link["location"] = location_to_hsds(location)
-        at_locations.append(link)
-    return {
-        "id": sid,
-        "organization_id": str(service.organization_id),
-        "name": service.name,
-        "description": service.description,
-        "url": _or_none(service.url),
-        "email": _or_none(service.email),
-        "status": service.status,
-        "fees_description": _or_none(service.cost_description),
-        "eligibility_description": _or_none(service.eligibility_description),
-        "minimum_age": service.minimum_age,
-        "maximum_age": service.maximum_age,
-        "languages": languages,
-        "service_areas": areas,
-        "cost_options": [
-            {"id": _id(service.id, "cost_option"), "service_id": sid, "option": service.cost}
-        ],
-        "phones": [
-            {"id": _id(service.id, "phone"), "service_id": sid, "number": service.phone}
-        ] if service.phone else [],
-        "service_at_locations": at_locations,
-        "attributes": [
-            attribute_to_hsds("service", service.id, facet, value) for facet, value in attributes
-        ],
-    }
+        data["service_at_locations"].append(link)
+    data["attributes"] = [
+        attribute_to_hsds("service", service.id, facet, value)
+        for facet, value in service_terms(service)
+    ] + [
+        attribute_to_hsds("service", service.id, "text", f"{text.language}:{name}",
+                          getattr(text, name))
+        for text in sorted(service.texts.all(), key=lambda text: text.language)
+        for name in TEXT_FIELDS
+        if getattr(text, name)
+    ]
+    return data
+
+
+def service_terms(service: Service) -> list[tuple[str, str]]:
+    """The service's (facet, value) pairs in our taxonomy, in the order they are written."""
+    terms = [("intake", service.intake)]
+    if service.waitlist_weeks is not None:
+        terms.append(("waitlist_weeks", str(service.waitlist_weeks)))
+    terms += [("delivery", mode) for mode in service.delivery_modes]
+    terms += [("audience", audience) for audience in service.audiences]
+    terms.append(("anonymous-referrals", _yes_no(service.accepts_anonymous_referrals)))
+    terms.append(("published", _yes_no(service.published)))
+    if service.reply_days is not None:
+        terms.append(("reply_days", str(service.reply_days)))
+    return terms
+
+
+def organization_terms(organization: Organization) -> list[tuple[str, str]]:
+    return [("country", organization.country), ("demo", _yes_no(organization.demo))]
+
+
+def term_id(facet: str, value: str) -> str:
+    """A term's id: the same for the same code in every export and answer."""
+    return str(uuid.uuid5(TAXONOMY_ID, f"{facet}:{value}"))
 
 
 def organization_to_hsds(
@@ -208,17 +256,16 @@ def organization_to_hsds(
     `public` (the API) leaves out the email: ours is where referral notices go, not a contact
     address for visitors.
     """
-    data = {
+    data = _with({
         "id": str(organization.id),
         "name": organization.name,
         "description": organization.description,
-        "website": _or_none(organization.website),
-    }
+    }, website=organization.website)
     if not public:
-        data["email"] = _or_none(organization.email)
+        _with(data, email=organization.email)
     data["attributes"] = [
-        attribute_to_hsds("organization", organization.id, "country", organization.country),
-        attribute_to_hsds("organization", organization.id, "demo", _yes_no(organization.demo)),
+        attribute_to_hsds("organization", organization.id, facet, value)
+        for facet, value in organization_terms(organization)
     ]
     if locations is not None:
         data["locations"] = [location_to_hsds(location) for location in locations]
@@ -231,7 +278,7 @@ def directory_organizations(*, include_unpublished: bool = False) -> list[dict]:
     """Each organisation with the services shown (all, or only the published ones) and the
     locations they use; with include_unpublished, every organisation and location."""
     services = Service.objects.all() if include_unpublished else Service.objects.published()
-    services = list(services.prefetch_related("locations"))
+    services = list(services.prefetch_related("locations", "texts"))
     by_organization = defaultdict(list)
     for service in services:
         by_organization[service.organization_id].append(service)
@@ -367,15 +414,26 @@ class _Row:
     id: uuid.UUID
     fields: dict
     location_ids: list[uuid.UUID] = field(default_factory=list)
+    texts: dict[str, dict[str, str]] | None = None  # a service's words per language
 
 
-def _is_ours(term: dict) -> bool:
-    """An attribute from another taxonomy (named by id or name) is left alone."""
-    taxonomy = term.get("taxonomy") if isinstance(term.get("taxonomy"), dict) else {}
-    taxonomy_id = term.get("taxonomy_id") or taxonomy.get("id")
-    name = taxonomy.get("name")
-    return (not taxonomy_id or taxonomy_id == str(TAXONOMY_ID)) and (
-        not name or name == TAXONOMY["name"]
+def _is_ours(record: _Record, where: str, term: dict) -> bool:
+    """Whether a term is in our taxonomy; one of another (named by id or name) is left alone.
+
+    HSDS 3.0 names the taxonomy in `taxonomy` (text), `taxonomy_id` and `taxonomy_detail`
+    (the object); our older exports put the object in `taxonomy`, so that is read too.
+    """
+    taxonomy, detail = term.get("taxonomy"), term.get("taxonomy_detail")
+    if taxonomy is not None and not isinstance(taxonomy, str | dict):
+        raise record.error(f"{where}.taxonomy", "must be text: the taxonomy's name or URI")
+    if detail is not None and not isinstance(detail, dict):
+        raise record.error(f"{where}.taxonomy_detail", "must be a JSON object: the taxonomy")
+    old = taxonomy if isinstance(taxonomy, dict) else {}
+    detail = detail or {}
+    ids = [term.get("taxonomy_id"), old.get("id"), detail.get("id")]
+    names = [taxonomy if isinstance(taxonomy, str) else None, old.get("name"), detail.get("name")]
+    return all(value in (None, "", str(TAXONOMY_ID)) for value in ids) and all(
+        value in (None, "", TAXONOMY["name"]) for value in names
     )
 
 
@@ -390,12 +448,19 @@ def _facet_accepts(facet: str, value: str) -> bool:
         return value in vocabulary.DELIVERY_MODES
     if facet == "audience":
         return value in vocabulary.AUDIENCES
+    if facet == "reply_days":
+        return value.isascii() and value.isdigit() and 1 <= int(value) <= REPLY_DAYS_MAX
+    if facet == "text":
+        language, _sep, name = value.partition(":")
+        return language in dict(settings.LANGUAGES) and name in TEXT_FIELDS
     return value in YES_NO
 
 
-def _attributes(record: _Record, entity: str) -> dict[str, list[str]]:
-    """Our facets on a record, as {facet: [values]}, each one checked."""
+def _attributes(record: _Record, entity: str, texts: dict | None = None) -> dict[str, list[str]]:
+    """Our facets on a record, as {facet: [values]}, each one checked; the words of text
+    attributes go into `texts` as {"<language>:<field>": words}."""
     found = defaultdict(list)
+    texts = {} if texts is None else texts
     for index, item in enumerate(record.list("attributes")):
         item = record.item("attributes", index, item)
         where = f"attributes[{index}].taxonomy_term.code"
@@ -403,7 +468,7 @@ def _attributes(record: _Record, entity: str) -> dict[str, list[str]]:
         if not isinstance(term, dict):
             raise record.error(f"attributes[{index}].taxonomy_term",
                                "required, with a code such as 'delivery:video'")
-        if not _is_ours(term):
+        if not _is_ours(record, f"attributes[{index}].taxonomy_term", term):
             continue
         code = term.get("code")
         if not isinstance(code, str) or ":" not in code:
@@ -418,7 +483,16 @@ def _attributes(record: _Record, entity: str) -> dict[str, list[str]]:
         if not _facet_accepts(facet, value):
             raise record.error(where, f"{value!r} is not a valid value for {facet!r}")
         spelled = code[len(facet) + 1:]  # as written, before an old audience was renamed
-        if item.get("value") is not None and str(item["value"]) not in (value, spelled):
+        if facet == "text":
+            if not isinstance(item.get("value"), str) or not item["value"].strip():
+                raise record.error(f"attributes[{index}].value",
+                                   f"the words of {code!r}: required, as text")
+            limit = ServiceText._meta.get_field(value.partition(":")[2]).max_length
+            if limit and len(item["value"]) > limit:
+                raise record.error(f"attributes[{index}].value",
+                                   f"longer than {limit} characters")
+            texts[value] = item["value"]
+        elif item.get("value") is not None and str(item["value"]) not in (value, spelled):
             raise record.error(f"attributes[{index}].value",
                                f"{item['value']!r} contradicts the term code {code!r}")
         if value not in found[facet]:
@@ -505,7 +579,8 @@ def _service(record: _Record, organization_id: uuid.UUID, known_locations: set) 
     _organization_id(record, organization_id)
     name = record.value("name", Service, "name", required=True)
     status = record.value("status", Service, "status", required=True)
-    found = _attributes(record, "service")
+    texts: dict[str, str] = {}
+    found = _attributes(record, "service", texts)
     intake = _one(found, "intake", Service.Intake.ACCEPTING)
     weeks = _one(found, "waitlist_weeks")
     if weeks is not None and intake != Service.Intake.WAITLIST:
@@ -532,7 +607,12 @@ def _service(record: _Record, organization_id: uuid.UUID, known_locations: set) 
             raise record.error(where, "names no location in this document or the directory")
         if location_id not in location_ids:
             location_ids.append(location_id)
-    return _Row(id=record.uuid(), location_ids=location_ids, fields={
+    reply_days = _one(found, "reply_days")
+    by_language: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, words in texts.items():
+        language, _sep, text_field = key.partition(":")
+        by_language[language][text_field] = words
+    return _Row(id=record.uuid(), location_ids=location_ids, texts=dict(by_language), fields={
         "organization_id": organization_id,
         "name": name,
         "description": record.value("description", Service, "description"),
@@ -557,6 +637,7 @@ def _service(record: _Record, organization_id: uuid.UUID, known_locations: set) 
         "audiences": found.get("audience", []),
         "accepts_anonymous_referrals": _one(found, "anonymous-referrals", "no") == "yes",
         "published": _one(found, "published", "yes") == "yes",
+        "reply_days": int(reply_days) if reply_days is not None else None,
     })
 
 
@@ -635,6 +716,29 @@ def _upsert(model, row: _Row, exists: bool, skip_existing: bool):
     return instance, "updated" if changed else "unchanged"
 
 
+def _texts_set(service: Service, texts: dict[str, dict[str, str]]) -> bool:
+    """Make the service's words per language those of the document (a language it does not
+    carry has none); whether anything changed."""
+    changed = False
+    existing = {text.language: text for text in service.texts.all()}
+    for language, text in existing.items():
+        if language not in texts:
+            text.delete()
+            changed = True
+    for language, words in texts.items():
+        values = {name: words.get(name, "") for name in TEXT_FIELDS}
+        text = existing.get(language)
+        if text is None:
+            ServiceText.objects.create(service=service, language=language, **values)
+            changed = True
+        elif any(getattr(text, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(text, name, value)
+            text.save()
+            changed = True
+    return changed
+
+
 @transaction.atomic
 def directory_import(*, document: Any, skip_existing: bool = False) -> ImportReport:
     """Create or update organisations, locations and services by id: all of them or none.
@@ -657,7 +761,104 @@ def directory_import(*, document: Any, skip_existing: bool = False) -> ImportRep
             ):
                 instance.locations.set(row.location_ids)
                 outcome = "updated" if outcome == "unchanged" else outcome
+            if model is Service and instance is not None and _texts_set(instance, row.texts):
+                outcome = "updated" if outcome == "unchanged" else outcome
             report.add(model._meta.model_name, outcome)
     if report.changed:
         audit_record(actor=None, action="directory.import", detail=report.as_dict())
     return report
+
+
+# The API's reads ---------------------------------------------------------------------------
+
+
+def service_last_modified(service: Service) -> datetime:
+    """When the service, as the API shows it, last changed: it or its organisation. (A change
+    to a location alone does not count: locations keep no time of change.)"""
+    return max(service.updated_at, service.organization.updated_at)
+
+
+def hsds_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass
+class ServiceFilters:
+    """The /services filters of HSDS 3.0's openapi.json, already checked (views_api parses
+    them). Each one given must hold: they add up, as HSDS's API reference says."""
+
+    search: list[str] = field(default_factory=list)
+    organization_id: uuid.UUID | None = None
+    taxonomy_term_id: uuid.UUID | None = None
+    taxonomy_id: uuid.UUID | None = None
+    modified_after: datetime | None = None
+
+
+def _words_in(words: list[str], *texts: str) -> bool:
+    haystack = "\n".join(texts).casefold()  # no word matches across two texts
+    return all(word in haystack for word in words)
+
+
+def _api_services():
+    return (
+        Service.objects.published()
+        .select_related("organization")
+        .prefetch_related("locations", "texts")
+        .order_by("organization__name", "name", "id")
+    )
+
+
+def api_services(filters: ServiceFilters | None = None) -> list[Service]:
+    """The published services for the API, by organisation name, name and id, that match every
+    filter. A term matches if the service or its organisation has it (country:FI is the
+    organisation's). Filtered in Python, as the public search is: hundreds of services, not
+    millions."""
+    filters = filters or ServiceFilters()
+    services = _api_services()
+    if filters.organization_id:
+        services = services.filter(organization_id=filters.organization_id)
+    if filters.taxonomy_id and filters.taxonomy_id != TAXONOMY_ID:
+        return []  # every service has terms of ours, and only ours
+    found = []
+    for service in services:
+        if filters.search and not _words_in(
+            filters.search, service.name, service.description, service.organization.name
+        ):
+            continue
+        if filters.taxonomy_term_id and str(filters.taxonomy_term_id) not in {
+            term_id(facet, value)
+            for facet, value in service_terms(service) + organization_terms(service.organization)
+        }:
+            continue
+        if filters.modified_after and service_last_modified(service) < filters.modified_after:
+            continue
+        found.append(service)
+    return found
+
+
+def api_service(pk: uuid.UUID) -> Service | None:
+    """One published service, as api_services() shows it, or None."""
+    return _api_services().filter(pk=pk).first()
+
+
+def _api_organizations():
+    return Organization.objects.filter(
+        id__in=Service.objects.published().values("organization_id")
+    ).order_by("name", "id")
+
+
+def api_organization(pk: uuid.UUID) -> Organization | None:
+    """One organisation with at least one published service, or None."""
+    return _api_organizations().filter(pk=pk).first()
+
+
+def api_organizations(search: list[str] | None = None) -> list[Organization]:
+    """The organisations with at least one published service, by name and id, whose name or
+    description holds every word of `search`."""
+    return [org for org in _api_organizations()
+            if not search or _words_in(search, org.name, org.description)]
+
+
+def api_organization_locations(services: list[Service]) -> list[Location]:
+    """The locations the given services use, once each, by name and id."""
+    return list(Location.objects.filter(services__in=services).distinct().order_by("name", "id"))

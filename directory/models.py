@@ -9,8 +9,13 @@ lived in the referrals app (`referrals_*`), so that moving them kept every row.
 import secrets
 import uuid
 
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# A usual reply time above this is a typo or no service to promise a frightened person.
+REPLY_DAYS_MAX = 30
 
 
 class Organization(models.Model):
@@ -81,6 +86,14 @@ class Service(models.Model):
     waitlist_weeks = models.PositiveSmallIntegerField(
         _("waiting list (weeks)"), null=True, blank=True
     )
+    reply_days = models.PositiveSmallIntegerField(
+        _("usual reply time (working days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(REPLY_DAYS_MAX)],
+        help_text=_("How many working days you usually take to answer a new message. Visitors "
+                    "are told when to come back for a reply."),
+    )
     delivery_modes = models.JSONField(_("delivery modes"), default=list, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     service_areas = models.JSONField(_("areas served"), default=list, blank=True)
@@ -140,6 +153,38 @@ class Service(models.Model):
         says it takes them, and its organisation has a key to seal them to."""
         return (self.published and self.accepts_anonymous_referrals and self.takes_referrals_now
                 and self.organization.keys.exists())
+
+
+class ServiceText(models.Model):
+    """A service's own words in one of the site's languages, written by the service: what it
+    does, who can use it, its fees and its confidentiality statement (what it must report and
+    to whom, in its country). Where a field is empty, visitors read the service's own fields
+    (`Service.description`, ...), marked as English; where the statement is empty, the site's
+    general text."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    description = models.TextField(_("description"), blank=True)
+    eligibility_description = models.TextField(_("who can use it"), blank=True)
+    cost_description = models.CharField(_("cost details"), max_length=300, blank=True)
+    confidentiality = models.TextField(
+        _("confidentiality statement"),
+        blank=True,
+        help_text=_("What your service must report, and to whom, under the law of your country, "
+                    "in plain words. Shown before a visitor writes to you."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["service", "language"],
+                                    name="one_service_text_per_language")
+        ]
+        verbose_name = _("service text")
+        verbose_name_plural = _("service texts")
+
+    def __str__(self):
+        return f"{self.service} [{self.language}]"
 
 
 class Location(models.Model):

@@ -6,12 +6,13 @@ from django.db import transaction
 
 from accounts.services import audit_record
 
-from .models import Service
+from .models import Service, ServiceText
 
 SERVICE_EDITABLE_FIELDS = (
     "status",
     "intake",
     "waitlist_weeks",
+    "reply_days",
     "languages",
     "delivery_modes",
     "service_areas",
@@ -42,3 +43,29 @@ def service_update(*, actor, service: Service, **changes) -> Service:
             detail=changed,
         )
     return service
+
+
+@transaction.atomic
+def service_texts_update(*, actor, service: Service, texts: dict[str, dict[str, str]]) -> None:
+    """Set a service's words per language (ServiceText); a language left all empty has no
+    text. Records which fields of which language changed (not the words: they are public)."""
+    existing = {text.language: text for text in service.texts.all()}
+    changed = []
+    for language, values in texts.items():
+        text = existing.get(language)
+        if not any(value.strip() for value in values.values()):
+            if text is not None:
+                text.delete()
+                changed.append(f"{language}: removed")
+            continue
+        if text is None:
+            text = ServiceText(service=service, language=language)
+        fields = [name for name, value in values.items() if getattr(text, name) != value]
+        if fields or text.pk is None:
+            for name, value in values.items():
+                setattr(text, name, value)
+            text.save()
+            changed.append(f"{language}: {', '.join(fields)}")
+    if changed:
+        audit_record(actor=actor, action="service.texts", organization=service.organization,
+                     target=service, detail={"changed": changed})

@@ -16,7 +16,7 @@ from accounts.models import Membership
 from accounts.services import audit_record, membership_add, membership_remove
 
 from . import selectors, services
-from .forms import ClinicianAddForm, ServiceStatusForm
+from .forms import ClinicianAddForm, ServiceStatusForm, ServiceTextsForm
 
 
 @portal_member_required
@@ -29,19 +29,24 @@ def service_edit(request, pk):
         form = ServiceStatusForm(
             request.POST, instance=selectors.service_get_for_user(request.user, pk)
         )
-        if form.is_valid():
+        texts = ServiceTextsForm(request.POST, service=service)
+        if form.is_valid() and texts.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            services.service_update(actor=request.user, service=service, **changes)
+            with transaction.atomic():
+                services.service_update(actor=request.user, service=service, **changes)
+                services.service_texts_update(actor=request.user, service=service,
+                                              texts=texts.texts())
             messages.success(request, _("Saved. The directory shows the change now."))
             return redirect("portal:dashboard")
         status = 400
     else:
         form = ServiceStatusForm(instance=service)
+        texts = ServiceTextsForm(service=service)
         status = 200
     return render(
         request,
         "directory/portal/service_edit.html",
-        {"service": service, "form": form},
+        {"service": service, "form": form, "texts": texts},
         status=status,
     )
 

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.alerts import administrators_alert
 from directory.models import Service
-from directory.selectors import directory_service_get
+from directory.selectors import directory_service_get, service_words
 from helpportal import sealing
 from helpportal.outage import words_given_back
 from stats.services import record
@@ -127,6 +127,7 @@ def refer(request, pk):
     service = directory_service_get(pk)  # not listed: not found, as on its page
     context = {
         "service": service,
+        "words": service_words(service, get_language()),
         "sensitive": True,
         "retention_days": settings.REFERRAL_RETENTION_DAYS,
     }

@@ -49,10 +49,15 @@ def test_the_service_list_is_an_hsds_page_of_fully_nested_services(client):
     assert service["service_areas"][0]["description"] == "Uusimaa (Finland)"
     assert service["cost_options"][0]["option"] == "low"
     codes = [a["taxonomy_term"]["code"] for a in service["attributes"]]
-    assert codes == ["intake:waitlist", "waitlist_weeks:6", "delivery:in_person",
-                     "delivery:video", "audience:self", "audience:someone-else",
-                     "anonymous-referrals:no", "published:yes"]
-    assert service["attributes"][0]["taxonomy_term"]["taxonomy"]["name"] == "helpportal"
+    assert codes[:9] == ["intake:waitlist", "waitlist_weeks:6", "delivery:in_person",
+                         "delivery:video", "audience:self", "audience:someone-else",
+                         "anonymous-referrals:no", "published:yes", "reply_days:5"]
+    # Then the service's own words, per language and field, the words in the value.
+    texts = {a["taxonomy_term"]["code"]: a["value"] for a in service["attributes"][9:]}
+    assert "text:fi:confidentiality" in texts and "text:sv:description" in texts
+    assert texts["text:fi:description"].startswith("Tämä on esimerkki")
+    term = service["attributes"][0]["taxonomy_term"]
+    assert (term["taxonomy"], term["taxonomy_detail"]["name"]) == ("helpportal", "helpportal")
     location = service["service_at_locations"][0]["location"]
     assert (location["id"], location["location_type"]) == (HELSINKI, "physical")
     assert location["addresses"][0]["city"] == "Helsinki"

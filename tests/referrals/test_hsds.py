@@ -355,3 +355,115 @@ def test_codes_are_read_in_any_case_and_stored_as_the_standards_write_them(
     import_file(write(tmp_path, document))
     service = Service.objects.get(pk=FINNISH_CHAT)
     assert (service.languages[0], service.service_areas) == ("fi", ["FI"])
+
+
+BEFORE_3_0_SCHEMAS = (
+    Path(__file__).resolve().parents[1] / "directory" / "demo-directory-before-3-0-schemas.json"
+)
+
+
+def test_an_older_export_with_nulls_and_the_old_taxonomy_shape_still_imports(empty_directory):
+    """Our exports before they validated against the HSDS 3.0 schemas: empty fields as null,
+    the taxonomy object in taxonomy_term.taxonomy. The same directory comes in."""
+    old = BEFORE_3_0_SCHEMAS.read_text(encoding="utf-8")
+    assert '"email": null' in old and '"taxonomy": {' in old
+    import_file(BEFORE_3_0_SCHEMAS)
+    # The older file has no reply times and no words per language, which came later.
+    expected = demo_document()
+    for organization in expected["organizations"]:
+        for service in organization["services"]:
+            service["attributes"] = [
+                a for a in service["attributes"]
+                if a["taxonomy_term"]["code"].split(":")[0] not in ("reply_days", "text")]
+    assert json.loads(export("--all")) == expected
+    assert Service.objects.get(pk=FINNISH_CHAT).delivery_modes == ["online", "video"]
+
+
+def test_a_term_of_another_taxonomy_in_the_new_shape_is_left_alone(empty_directory, tmp_path):
+    document = demo_document()
+    service = document["organizations"][0]["services"][0]
+    for taxonomy, detail in (("Open Eligibility", None),
+                             (None, {"id": "y", "name": "Open Eligibility", "description": ""}),
+                             ("https://example.org/taxonomy", None)):
+        term = {"id": "x", "code": "BD-1800", "name": "Anything", "description": ""}
+        if taxonomy:
+            term["taxonomy"] = taxonomy
+        if detail:
+            term["taxonomy_detail"] = detail
+        service["attributes"].append({"id": "z", "link_type": "eligibility",
+                                      "taxonomy_term": term})
+    import_file(write(tmp_path, document))
+    assert Service.objects.get(pk=FINNISH_CHAT).delivery_modes == ["online", "video"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (lambda term: term.update(taxonomy=42), "attributes[0].taxonomy_term.taxonomy",
+         "must be text"),
+        (lambda term: term.update(taxonomy_detail="helpportal"),
+         "attributes[0].taxonomy_term.taxonomy_detail", "must be a JSON object"),
+    ],
+)
+def test_a_malformed_taxonomy_is_named_with_its_record_and_field(
+    empty_directory, tmp_path, change, field, message
+):
+    document = demo_document()
+    change(document["organizations"][2]["services"][1]["attributes"][0]["taxonomy_term"])
+    with pytest.raises(CommandError) as raised:
+        import_file(write(tmp_path, document))
+    error = str(raised.value)
+    assert "service organizations[2].services[1]" in error
+    assert f"field {field}: {message}" in error
+    assert Organization.objects.count() == 0
+
+
+def _text_attribute(service: dict, code: str) -> dict:
+    return next(a for a in service["attributes"] if a["taxonomy_term"]["code"] == code)
+
+
+def test_a_services_words_per_language_and_reply_time_travel_both_ways(empty_directory, tmp_path):
+    from directory.models import ServiceText
+
+    import_file(DEMO)
+    chat = Service.objects.get(pk=FINNISH_CHAT)
+    assert chat.reply_days == 2
+    statement = ServiceText.objects.get(service=chat, language="sv").confidentiality
+    assert statement.strip()
+    document = demo_document()
+    service = document["organizations"][0]["services"][0]
+    assert service["id"] == str(FINNISH_CHAT)
+    _text_attribute(service, "text:sv:confidentiality")["value"] = "Ny beskrivning."
+    service["attributes"] = [a for a in service["attributes"]
+                             if not a["taxonomy_term"]["code"].startswith("text:fi:")]
+    import_file(write(tmp_path, document))
+    assert ServiceText.objects.get(service=chat, language="sv").confidentiality == (
+        "Ny beskrivning.")
+    assert not ServiceText.objects.filter(service=chat, language="fi").exists()
+
+
+@pytest.mark.parametrize(("code", "value", "message"), [
+    ("text:sv:confidentiality", "", "required, as text"),
+    ("text:sv:confidentiality", 7, "required, as text"),
+    ("text:sv:cost_description", "x" * 301, "longer than 300 characters"),
+    ("text:de:description", "Beschreibung", "'de:description' is not a valid value for 'text'"),
+    ("text:sv:motto", "Hej", "'sv:motto' is not a valid value for 'text'"),
+    ("reply_days:0", "0", "'0' is not a valid value for 'reply_days'"),
+    ("reply_days:31", "31", "'31' is not a valid value for 'reply_days'"),
+])
+def test_a_bad_text_or_reply_time_is_named_with_its_record_and_field(
+    empty_directory, tmp_path, code, value, message
+):
+    document = demo_document()
+    service = document["organizations"][0]["services"][0]
+    attribute = copy.deepcopy(_text_attribute(service, "text:sv:confidentiality"))
+    attribute["taxonomy_term"]["code"] = code
+    attribute["value"] = value
+    service["attributes"] = [a for a in service["attributes"]
+                             if not a["taxonomy_term"]["code"].startswith("reply_days:")]
+    service["attributes"].append(attribute)
+    with pytest.raises(CommandError) as raised:
+        import_file(write(tmp_path, document))
+    assert "service organizations[0].services[0]" in str(raised.value)
+    assert message in str(raised.value)
+    assert Organization.objects.count() == 0

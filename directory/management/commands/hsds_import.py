@@ -7,7 +7,8 @@ from directory.hsds import HsdsError, directory_import, document_parse
 
 class Command(BaseCommand):
     help = (
-        "Read an Open Referral HSDS 3.0 JSON document in the form hsds_export writes and create "
+        "Read an Open Referral HSDS 3.0 JSON document in the form hsds_export writes (or the "
+        "older one, with nulls and the taxonomy object in taxonomy_term.taxonomy) and create "
         "or update its organisations, locations and services by id, in one transaction. Every "
         "record is checked first (required fields, ISO 639-1 languages, ISO 3166 areas, status, "
         "intake, cost, delivery modes, audiences, ages, addresses); the first problem stops the "

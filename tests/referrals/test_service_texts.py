@@ -1,0 +1,97 @@
+"""A service's own words in the visitor's language (issue 15, items 3 and 4): its description,
+who can use it, its fees and its confidentiality statement, shown before the visitor writes;
+English where a language has none, marked as such; the site's general text where there is no
+statement. Clinicians keep them in the portal."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import AuditEntry
+from directory.models import ServiceText
+from tests.referrals.factories import make_member, make_organization, make_service
+from tests.staff.factories import sign_in
+
+pytestmark = pytest.mark.django_db
+
+FI_STATEMENT = "Meidän on kerrottava lastensuojeluun, jos lapsi on vaarassa."
+EN_STATEMENT = "We must tell child protection services if a child is in danger now."
+
+
+@pytest.fixture
+def service():
+    service = make_service(make_organization("Words org"), name="Words service",
+                           description="Own English description.",
+                           eligibility_description="Adults in Finland.")
+    ServiceText.objects.create(service=service, language="fi",
+                               description="Suomenkielinen kuvaus.", confidentiality=FI_STATEMENT)
+    ServiceText.objects.create(service=service, language="en", confidentiality=EN_STATEMENT)
+    return service
+
+
+def test_the_service_page_shows_its_words_in_the_visitors_language(client, service):
+    html = client.get(f"/fi/find-help/{service.pk}/").content.decode()
+    assert "Suomenkielinen kuvaus." in html and "Own English description." not in html
+    assert FI_STATEMENT in html
+    # Who can use it exists only in English: shown, marked as English.
+    assert '<dd lang="en">Adults in Finland.</dd>' in html
+
+
+def test_a_language_without_its_own_words_reads_the_english_ones_marked_english(client, service):
+    html = client.get(f"/sv/find-help/{service.pk}/").content.decode()
+    assert '<div class="prose" lang="en"><p>Own English description.</p></div>' in html
+    assert EN_STATEMENT in html
+
+
+def test_the_statement_stands_before_the_text_box_of_the_referral_form(client, service):
+    html = client.get(f"/fi/find-help/{service.pk}/refer/").content.decode()
+    assert FI_STATEMENT in html
+    assert html.index(FI_STATEMENT) < html.index('name="message"')
+    html = client.get(f"/sv/find-help/{service.pk}/refer/").content.decode()
+    assert '<div class="service-statement" lang="en">' in html
+    assert EN_STATEMENT in html
+
+
+def test_without_a_statement_the_form_says_so_and_keeps_the_general_text(client):
+    bare = make_service(make_organization("Bare org"), name="Bare service")
+    html = client.get(f"/en/find-help/{bare.pk}/refer/").content.decode()
+    assert "has not written its own confidentiality statement here yet" in html
+    assert "the service may have to act to protect that child" in html
+
+
+def test_a_clinician_writes_the_statement_per_language_in_the_portal(client, service):
+    member = make_member(service.organization, "writer")
+    sign_in(client, member)
+    url = f"/staff/portal/services/{service.pk}/"
+    page = client.get(url).content.decode()
+    assert FI_STATEMENT in page  # the form starts with what is there
+    form = {"status": "active", "intake": "accepting", "waitlist_weeks": "", "reply_days": "",
+            "languages": "fi, en", "service_areas": "FI", "delivery_modes": ["online"],
+            "fi-confidentiality": "Uusi lausunto.", "fi-description": "Suomenkielinen kuvaus.",
+            "en-confidentiality": EN_STATEMENT,
+            "sv-confidentiality": "Vi måste berätta för socialtjänsten om ett barn är i fara."}
+    response = client.post(url, form)
+    assert response.status_code == 302
+    visitor = Client()
+    assert "Uusi lausunto." in visitor.get(f"/fi/find-help/{service.pk}/refer/").content.decode()
+    html = visitor.get(f"/sv/find-help/{service.pk}/").content.decode()
+    assert "Vi måste berätta för socialtjänsten" in html  # the cached page went stale
+    entry = AuditEntry.objects.filter(action="service.texts").latest("pk")
+    assert "sv: " in str(entry.detail) and "fi: confidentiality" in str(entry.detail)
+
+    # Emptying every box of a language removes its text; visitors then read English.
+    client.post(url, {**form, "sv-confidentiality": ""})
+    assert not ServiceText.objects.filter(service=service, language="sv").exists()
+    assert EN_STATEMENT in visitor.get(f"/sv/find-help/{service.pk}/refer/").content.decode()
+
+
+def test_a_too_long_statement_is_refused_with_the_words_kept(client, service):
+    member = make_member(service.organization, "longwriter")
+    sign_in(client, member)
+    long = "x" * 4001
+    response = client.post(f"/staff/portal/services/{service.pk}/", {
+        "status": "active", "intake": "accepting", "languages": "fi", "service_areas": "FI",
+        "delivery_modes": ["online"], "fi-confidentiality": long})
+    assert response.status_code == 400
+    assert long in response.content.decode()
+    assert ServiceText.objects.get(service=service, language="fi").confidentiality == (
+        FI_STATEMENT)
