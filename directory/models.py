@@ -14,8 +14,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpportal.vocabulary import Audience
+
 # A usual reply time above this is a typo or no service to promise a frightened person.
 REPLY_DAYS_MAX = 30
+
+# Under this age, a visitor counts as a young person: a service whose minimum age is 18 or
+# more is not one for them, whatever its audiences say.
+ADULT_AGE = 18
 
 
 class Organization(models.Model):
@@ -138,6 +144,30 @@ class Service(models.Model):
         if not self.webhook_secret:
             self.webhook_secret = secrets.token_hex(32)
         super().save(*args, **kwargs)
+
+    def serves_audience(self, audience: str) -> bool:
+        """Whether it is for `audience`: it names that audience, and for young people its
+        minimum age (if any) is under 18; for everyone else its maximum age (if any) is not
+        under 18 (a service only for children is not one for adults worried about
+        themselves)."""
+        if audience not in self.audiences:
+            return False
+        if audience == Audience.YOUNG_PEOPLE:
+            return self.minimum_age is None or self.minimum_age < ADULT_AGE
+        return self.maximum_age is None or self.maximum_age >= ADULT_AGE
+
+    def search_facets(self) -> set[tuple[str, str]]:
+        """What the public search finds it by, as (kind, code) pairs: each country it serves
+        (FI for an area FI-18 too), each language, each way of meeting, each audience it
+        serves (serves_audience()) and its cost. directory.selectors.SearchIndex keeps them."""
+        return (
+            {("country", country) for country in self.countries}
+            | {("language", code) for code in self.languages}
+            | {("mode", code) for code in self.delivery_modes}
+            | {("audience", audience) for audience in Audience.values
+               if self.serves_audience(audience)}
+            | {("cost", self.cost)}
+        )
 
     @property
     def countries(self) -> list[str]:

@@ -1,19 +1,27 @@
 """Reads of the directory. Who may act for which organisation is decided in accounts/roles.py;
 here another organisation's object is simply not found (404)."""
 
+import uuid
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts import roles
-from helpportal.renders import RenderedPages
+from accounts.models import OrganizationKey
+from helpportal.renders import LocalRenders, RenderedPages
 from helpportal.vocabulary import Audience
 
 from . import vocabulary
 from .models import DirectoryVersion, Organization, Service
+
+# Services per page of search results; pages beyond MAX_PAGE are not asked for by any link
+# and count as a value that was not understood (so that they cannot make new cache keys).
+RESULTS_PER_PAGE = 20
+MAX_PAGE = 1000
 
 
 def organizations_for_user(user) -> QuerySet[Organization]:
@@ -54,6 +62,7 @@ class DirectoryFilters:
     audience: str = ""
     anonymous: bool = False
     accepting: bool = False
+    page: int = 1
     ignored: list[str] = field(default_factory=list)
 
     def cache_key(self) -> str:
@@ -62,7 +71,7 @@ class DirectoryFilters:
         'ignored', so garbage in the query string cannot make new keys."""
         return "|".join((self.country, self.language, self.mode, self.cost, self.audience,
                          "1" if self.anonymous else "", "1" if self.accepting else "",
-                         ",".join(self.ignored)))
+                         str(self.page), ",".join(self.ignored)))
 
     def as_params(self) -> dict[str, str]:
         """The understood filters as GET parameters."""
@@ -113,51 +122,124 @@ def directory_filters_parse(params) -> DirectoryFilters:
                 setattr(filters, name, True)
             else:
                 filters.ignored.append(name)
+    page = params.get("page", "").strip()
+    if page:
+        if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+            filters.page = int(page)
+        else:
+            filters.ignored.append("page")
     return filters
 
 
-# Under this age, a visitor counts as a young person: a service whose minimum age is 18 or
-# more is not one for them, whatever its audiences say.
-ADULT_AGE = 18
+class SearchIndex:
+    """The published services in the directory's order, and for every term the search filters
+    by (Service.search_facets(), taking new referrals now, anonymous contact through this site)
+    the set of them that has it, as a bitset (bit i: the i-th service). Built from one read of
+    the services when the directory's version changes, once per process, so that a search is
+    a few integer ANDs however many services there are, and the database is asked only for
+    the page's twenty rows."""
+
+    def __init__(self, version: int):
+        self.version = version
+        with_keys = set(OrganizationKey.objects.values_list("organization_id", flat=True))
+        services = (Service.objects.published().order_by("organization__name", "name", "id")
+                    .only("id", "organization_id", "status", "intake", "cost", "service_areas",
+                          "languages", "delivery_modes", "audiences", "minimum_age",
+                          "maximum_age", "accepts_anonymous_referrals"))
+        positions: dict[tuple[str, str], list[int]] = {}
+        self.ids = []
+        for position, service in enumerate(services.iterator(chunk_size=2000)):
+            self.ids.append(service.pk)
+            terms = service.search_facets()
+            if service.takes_referrals_now:
+                terms.add(("accepting", "1"))
+            # As accepts_anonymous_referrals_now: it takes them and its organisation has a key.
+            if service.accepts_anonymous_referrals and service.organization_id in with_keys:
+                terms.add(("anonymous", "1"))
+            for term in terms:
+                positions.setdefault(term, []).append(position)
+        self.every = (1 << len(self.ids)) - 1
+        self.sets = {term: _bitset(found) for term, found in positions.items()}
+
+    def codes(self, kind: str) -> list[str]:
+        return sorted(code for term_kind, code in self.sets if term_kind == kind)
+
+    def matches(self, filters: DirectoryFilters) -> int:
+        found = self.every
+        for term in _terms(filters):
+            found &= self.sets.get(term, 0)
+        return found
 
 
-def service_serves_audience(service: Service, audience: str) -> bool:
-    """Whether a service is for `audience`: it names that audience, and for young people its
-    minimum age (if any) is under 18; for everyone else its maximum age (if any) is not under
-    18 (a service only for children is not one for adults worried about themselves)."""
-    if audience not in service.audiences:
-        return False
-    if audience == Audience.YOUNG_PEOPLE:
-        return service.minimum_age is None or service.minimum_age < ADULT_AGE
-    return service.maximum_age is None or service.maximum_age >= ADULT_AGE
+def _bitset(positions: list[int]) -> int:
+    bits = bytearray((max(positions) >> 3) + 1)
+    for position in positions:
+        bits[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(bits, "little")
 
 
-def directory_search(filters: DirectoryFilters) -> list[Service]:
-    """Published services matching the filters. Lists of codes are filtered in Python: the
-    directory holds hundreds of services, not millions, and this works on every database."""
-    services = Service.objects.published().select_related("organization")
-    if filters.cost:
-        services = services.filter(cost=filters.cost)
-    if filters.accepting:
-        services = services.filter(status=Service.Status.ACTIVE).exclude(
-            intake=Service.Intake.CLOSED
-        )
-    if filters.anonymous:
-        # As accepts_anonymous_referrals_now: it takes them and its organisation has a key.
-        services = services.filter(accepts_anonymous_referrals=True,
-                                   organization__keys__isnull=False).distinct()
-    found = []
-    for service in services:
-        if filters.country and filters.country not in service.countries:
-            continue
-        if filters.language and filters.language not in service.languages:
-            continue
-        if filters.mode and filters.mode not in service.delivery_modes:
-            continue
-        if filters.audience and not service_serves_audience(service, filters.audience):
-            continue
-        found.append(service)
-    return found
+def _terms(filters: DirectoryFilters) -> list[tuple[str, str]]:
+    terms = [(kind, getattr(filters, kind))
+             for kind in ("country", "language", "mode", "cost", "audience")
+             if getattr(filters, kind)]
+    return terms + [(name, "1") for name in ("anonymous", "accepting") if getattr(filters, name)]
+
+
+def search_index() -> SearchIndex:
+    """This process's index of the directory as it is now (rebuilt when its version moves)."""
+    version = directory_version()
+    index = _INDEX.get("current")
+    if index is None or index.version != version:
+        index = _INDEX["current"] = SearchIndex(version)
+    return index
+
+
+_INDEX: dict[str, SearchIndex] = {}
+
+
+class Matches:
+    """The services a search found, in the directory's order, as a sequence Django's
+    Paginator can count and slice: a slice is the ids of its services, nothing is read from
+    the database (directory_services() reads the ones whose cards are not kept)."""
+
+    def __init__(self, index: SearchIndex, found: int):
+        self.index = index
+        self.found = found
+
+    def __len__(self) -> int:
+        return self.found.bit_count()
+
+    def count(self) -> int:
+        return len(self)
+
+    def __getitem__(self, wanted: slice) -> list[uuid.UUID]:
+        if not isinstance(wanted, slice) or wanted.step not in (None, 1):
+            raise TypeError("Matches is read in slices")
+        start, stop, _step = wanted.indices(len(self))
+        bits = bin(self.found)[:1:-1]  # bit 0 first
+        ids, position = [], -1
+        for number in range(stop):
+            position = bits.find("1", position + 1)
+            if number >= start:
+                ids.append(self.index.ids[position])
+        return ids
+
+
+def directory_services(ids) -> dict[uuid.UUID, Service]:
+    """The published services of `ids`, by id, with their organisations."""
+    return (Service.objects.published().select_related("organization").order_by()
+            .in_bulk(list(ids)))
+
+
+def directory_search(filters: DirectoryFilters) -> Matches:
+    """Published services matching the filters, in the directory's order (SearchIndex)."""
+    index = search_index()
+    return Matches(index, index.matches(filters))
+
+
+def directory_page(filters: DirectoryFilters) -> Page:
+    """The page of results the filters ask for (the last one if they ask for more)."""
+    return Paginator(directory_search(filters), RESULTS_PER_PAGE).get_page(filters.page)
 
 
 @dataclass
@@ -174,31 +256,27 @@ def directory_loosenings(filters: DirectoryFilters) -> list[Loosening]:
     without it, most first (only those that would find something)."""
     found = []
     for name in filters.as_params():
-        looser = replace(filters, **{name: type(getattr(filters, name))()}, ignored=[])
+        looser = replace(filters, **{name: type(getattr(filters, name))()}, ignored=[], page=1)
         count = len(directory_search(looser))
         if count:
             found.append(Loosening(name=name, count=count, params=looser.as_params()))
     return sorted(found, key=lambda loosening: -loosening.count)
 
 
-def directory_countries() -> list[str]:
-    countries = set()
-    for areas in Service.objects.published().values_list("service_areas", flat=True):
-        countries.update(area.split("-")[0] for area in areas)
-    return sorted(countries)
-
-
-def directory_languages() -> list[str]:
-    languages = set()
-    for codes_ in Service.objects.published().values_list("languages", flat=True):
-        languages.update(codes_)
-    return sorted(languages)
+def directory_choices() -> dict[str, list[str]]:
+    """The countries and languages of published services, for the search's lists."""
+    index = search_index()
+    return {"countries": index.codes("country"), "languages": index.codes("language")}
 
 
 # The directory's rendered pages, kept like content's (helpportal/renders.py) until an
 # organisation, service or location changes (watched in apps.py).
 DIRECTORY_PAGES = RenderedPages("directory", DirectoryVersion)
 DIRECTORY_RENDERS = DIRECTORY_PAGES.local
+# The search's result cards, kept by directory.views.result_cards() in this process (and in
+# the cache, for the other processes).
+DIRECTORY_CARDS = LocalRenders()
+DIRECTORY_CARDS.size = 20_000
 
 
 def directory_version() -> int:
@@ -207,8 +285,10 @@ def directory_version() -> int:
 
 
 def forget_directory_local() -> None:
-    """Drop what this process remembers of the directory's version and rendered pages."""
+    """Drop what this process remembers of the directory: version, index, rendered pages."""
     DIRECTORY_PAGES.forget_local()
+    DIRECTORY_CARDS.clear()
+    _INDEX.clear()
 
 
 def directory_service_get(pk) -> Service:

@@ -3,11 +3,14 @@
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from helpportal import cache
 from helpportal.cache_headers import public_page
+from helpportal.renders import RENDER_CACHE_SECONDS
 from helpportal.vocabulary import Audience
 from stats.services import record
 
@@ -30,6 +33,46 @@ def _choices(values, namer):
     return [(value, namer(value)) for value in values]
 
 
+def _page_links(filters, page) -> list[dict[str, str]]:
+    """Links to the previous and next pages of results, with the same filters: each a rel
+    and the URL's query string ("?..." or "" for the first page of no filters)."""
+    links = []
+    for rel, wanted, number in (("prev", page.has_previous(), page.number - 1),
+                                ("next", page.has_next(), page.number + 1)):
+        if wanted:
+            params = filters.as_params()
+            if number > 1:
+                params["page"] = str(number)
+            links.append({"rel": rel, "query": f"?{urlencode(params)}" if params else ""})
+    return links
+
+
+def result_cards(ids) -> list[str]:
+    """The cards of the services `ids`, in that order, rendered or reused: a card is the same
+    in every search that finds its service, so it is kept per directory version, language and
+    service, in this process and in the cache (for the other processes). Only the services
+    whose cards are kept nowhere are read from the database."""
+    version, language = selectors.directory_version(), get_language()
+    keys = {pk: f"directory-card:{version}:{language}:{pk}" for pk in ids}
+    cards = {pk: selectors.DIRECTORY_CARDS.recall(key) for pk, key in keys.items()}
+    missing = [pk for pk, card in cards.items() if card is None]
+    if missing:
+        shared = cache.get_many([keys[pk] for pk in missing])
+        for pk in missing:
+            if keys[pk] in shared:
+                cards[pk] = shared[keys[pk]]
+                selectors.DIRECTORY_CARDS.remember(keys[pk], cards[pk])
+        missing = [pk for pk in missing if cards[pk] is None]
+    if missing:
+        rendered = {}
+        for pk, service in selectors.directory_services(missing).items():
+            cards[pk] = rendered[keys[pk]] = render_to_string(
+                "directory/_card.html", {"service": service})
+            selectors.DIRECTORY_CARDS.remember(keys[pk], cards[pk])
+        cache.set_many(rendered, RENDER_CACHE_SECONDS)
+    return [cards[pk] for pk in ids if cards[pk] is not None]
+
+
 def render_directory(request, key: str, template: str, context_builder) -> HttpResponse:
     """Render a directory page that is the same for every visitor, or reuse its rendering
     until the directory changes. `key` names everything the page depends on besides the path
@@ -46,19 +89,24 @@ def directory(request):
     searched = bool(request.GET)
 
     def build():
-        services = selectors.directory_search(filters)
-        loosenings = [] if services else selectors.directory_loosenings(filters)
+        page = selectors.directory_page(filters)
+        count = page.paginator.count
+        loosenings = [] if count else selectors.directory_loosenings(filters)
+        choices = selectors.directory_choices()
         return {
             "filters": filters,
-            "services": services,
+            "page": page,
+            "cards": result_cards(page.object_list),
+            "count": count,
+            "page_links": _page_links(filters, page),
             "loosenings": [
                 {"label": FILTER_LABELS[item.name], "count": item.count,
                  "query": urlencode(item.params)}
                 for item in loosenings
             ],
             "searched": searched,
-            "countries": _choices(selectors.directory_countries(), vocabulary.area_name),
-            "languages": _choices(selectors.directory_languages(), vocabulary.language_name),
+            "countries": _choices(choices["countries"], vocabulary.area_name),
+            "languages": _choices(choices["languages"], vocabulary.language_name),
             "modes": list(vocabulary.DELIVERY_MODES.items()),
             "costs": Service.Cost.choices,
             "audiences": Audience.choices,

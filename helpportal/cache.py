@@ -31,3 +31,18 @@ def delete(key: str) -> None:
         cache.delete(key)
     except Exception:  # noqa: BLE001
         logger.warning("cache unavailable (delete)")
+
+
+def get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable (get_many)")
+        return {}
+
+
+def set_many(values: dict, timeout: int) -> None:
+    try:
+        cache.set_many(values, timeout)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable (set_many)")

@@ -2,6 +2,8 @@
 content, the directory, helplines and statistics) and the names of countries and languages
 in the visitor's language (from babel's CLDR data, so every shipped language has them)."""
 
+import functools
+
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.db import models
@@ -23,8 +25,15 @@ OLD_AUDIENCE_SPELLINGS = {"parent": Audience.PARENTS.value,
 
 
 def _locale() -> Locale:
+    return _parsed_locale(get_language() or settings.LANGUAGE_CODE)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_locale(code: str) -> Locale:
+    """babel's Locale for a language code, parsed once per process (a search page names every
+    country and language of its lists)."""
     try:
-        return Locale.parse(get_language() or settings.LANGUAGE_CODE)
+        return Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return Locale("en")
 

@@ -1,5 +1,7 @@
 """Builders for the directory and its staff; tests state only what matters to them."""
 
+import html
+import re
 from itertools import count
 
 from django.contrib.auth import get_user_model
@@ -96,3 +98,10 @@ def opened(referral, token: str) -> str:
     )
     thread_private = sealing.unseal(organization_private, referral.key_for_organization)
     return crypto.thread_open(thread_private, token)
+
+
+def result_names(response) -> list[str]:
+    """The names of the services on a page of search results, in order."""
+    return [html.unescape(name) for name in
+            re.findall(r'<li class="card">\s*<h3><a href="[^"]+">([^<]+)</a></h3>',
+                       response.content.decode())]

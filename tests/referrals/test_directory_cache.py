@@ -40,7 +40,7 @@ def service_queries(queries) -> list[str]:
 
 def test_a_repeated_search_renders_nothing_and_reads_no_service(client, service):
     first = client.get("/fi/find-help/", SEARCH)
-    assert [t.name for t in first.templates][0] == "directory/directory.html"
+    assert "directory/directory.html" in [t.name for t in first.templates]
     with CaptureQueriesContext(connection) as queries:
         second = client.get("/fi/find-help/", SEARCH)
     assert second.templates == []
