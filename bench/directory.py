@@ -26,8 +26,9 @@ redis://127.0.0.1:6379/13, emptied). What it writes lives in var/bench-directory
    - cold: a new combination for every request (--per-round of them, more than a round
      requests), so that no rendered page is reused and every request runs the search and
      renders.
-   burst and cold are reported with their ratios, without goals: a page that searches and
-   renders cannot answer half as fast as a view that returns "ok".
+   - api: the HSDS API's list of services, one page of 50 after another.
+   burst, cold and api are reported with their ratios, without goals: a page that searches
+   and renders cannot answer half as fast as a view that returns "ok".
 3. In one process: times the build of the search index (directory.selectors.SearchIndex) and
    a sample of new searches with their queries captured, names the slowest, and prints
    PostgreSQL's EXPLAIN (ANALYZE, BUFFERS) of the build's queries and the slowest search's.
@@ -493,6 +494,11 @@ def run(args: argparse.Namespace) -> int:
             chunk.write_text("\n".join(sequence) + "\n")
             lists[key].append(chunk)
             sequences[key].append(sequence)
+    # The HSDS API's list, a page after another (the API keeps nothing rendered).
+    pages = (args.services + 49) // 50
+    api = BENCH_DIR / "api-paths.txt"
+    api.write_text("\n".join(f"/api/hsds/services?page={n}" for n in range(1, pages + 1)) + "\n")
+    lists["api"] = [api] * args.rounds
     sample = BENCH_DIR / "sample-paths.txt"
     sample.write_text("\n".join(search_paths(countries, args.sample, args.seed + 1)) + "\n")
     script = BENCH_DIR / "search.lua"
@@ -530,9 +536,10 @@ def run(args: argparse.Namespace) -> int:
             )
             if key == "bare":
                 return run_wrk(wrk, f"{base}/bench/bare", args)
-            return run_wrk(wrk, f"{base}/en/find-help/", args, script, lists[key][number])
+            first = "/api/hsds/services" if key == "api" else "/en/find-help/"
+            return run_wrk(wrk, f"{base}{first}", args, script, lists[key][number])
 
-        runs = interleaved(["bare", "mix", "burst", "cold"], args.rounds, measure)
+        runs = interleaved(["bare", "mix", "burst", "cold", "api"], args.rounds, measure)
     finally:
         gunicorn.stop()
 
@@ -546,7 +553,7 @@ def run(args: argparse.Namespace) -> int:
         str(args.sample),
     )
 
-    figures = {key: median_run(runs[key]) for key in ("bare", "mix", "burst", "cold")}
+    figures = {key: median_run(runs[key]) for key in ("bare", "mix", "burst", "cold", "api")}
     bare_p99 = figures["bare"]["p99_ms"]
     result = {
         "generated": generated,
@@ -554,10 +561,13 @@ def run(args: argparse.Namespace) -> int:
         "import_seconds": import_seconds,
         "keys": keys,
         **figures,
-        **{f"{key}_throughput": ratio(runs[key], runs["bare"]) for key in ("mix", "burst", "cold")},
+        **{
+            f"{key}_throughput": ratio(runs[key], runs["bare"])
+            for key in ("mix", "burst", "cold", "api")
+        },
         **{
             f"{key}_p99_ratio": figures[key]["p99_ms"] / bare_p99 if bare_p99 else 0.0
-            for key in ("mix", "burst", "cold")
+            for key in ("mix", "burst", "cold", "api")
         },
         # The sequence is read in order (the threads take turns), so a run of n requests asked
         # for the first n entries of it: how many distinct combinations that is.
@@ -578,7 +588,7 @@ def run(args: argparse.Namespace) -> int:
         and min(result["mix_distinct_requested"]) >= MIX_MINIMUM
         and not any(
             figures[key]["non_2xx"] or figures[key]["socket_errors"]
-            for key in ("mix", "burst", "cold")
+            for key in ("mix", "burst", "cold", "api")
         )
     )
     return 0 if passed or not args.check else 1
@@ -610,6 +620,7 @@ def report(result: dict, args) -> None:
         "mix": f"search, visitors' mix of {args.mix:,} combinations",
         "burst": f"search, {args.burst:,} new combinations in turn",
         "cold": "search, a new combination every request",
+        "api": "HSDS API /api/hsds/services, pages in turn",
     }
     for key, label in labels.items():
         figures = result[key]
@@ -630,7 +641,7 @@ def report(result: dict, args) -> None:
         f"mix / bare p99: {result['mix_p99_ratio']:.2f}, goal <= {P99_GOAL}: "
         f"{_verdict(result['mix_p99_ratio'] <= P99_GOAL)}",
     ]
-    for key in ("burst", "cold"):
+    for key in ("burst", "cold", "api"):
         ratio_ = result[f"{key}_throughput"]
         out.append(
             f"{key} / bare req/s: {ratio_['value']:.2f} (rounds {ratio_['low']:.2f}-"

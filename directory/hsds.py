@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 
 from accounts.services import audit_record
@@ -808,32 +809,75 @@ def _api_services():
     )
 
 
-def api_services(filters: ServiceFilters | None = None) -> list[Service]:
+class ApiServices:
+    """The services an API query found, in order, as a sequence Django's Paginator can count
+    and slice: it holds their ids, and a slice (or an iteration, in chunks) reads only its own
+    services, with their locations and texts."""
+
+    chunk = 500
+
+    def __init__(self, ids: list[uuid.UUID]):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, wanted: slice) -> list[Service]:
+        if not isinstance(wanted, slice):
+            raise TypeError("ApiServices is read in slices")
+        ids = self.ids[wanted]
+        rows = _api_services().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def __iter__(self):
+        for start in range(0, len(self.ids), self.chunk):
+            yield from self[start:start + self.chunk]
+
+
+# What api_services() reads of every service to match a filter: service_terms(),
+# organization_terms() and the words of `search`.
+_MATCH_FIELDS = (
+    "id", "name", "description", "intake", "waitlist_weeks", "delivery_modes", "audiences",
+    "accepts_anonymous_referrals", "published", "reply_days",
+    "organization__name", "organization__country", "organization__demo",
+)
+
+
+def _api_matches(service: Service, filters: ServiceFilters) -> bool:
+    if filters.search and not _words_in(
+        filters.search, service.name, service.description, service.organization.name
+    ):
+        return False
+    return not (filters.taxonomy_term_id and str(filters.taxonomy_term_id) not in {
+        term_id(facet, value)
+        for facet, value in service_terms(service) + organization_terms(service.organization)
+    })
+
+
+def api_services(filters: ServiceFilters | None = None) -> ApiServices:
     """The published services for the API, by organisation name, name and id, that match every
     filter. A term matches if the service or its organisation has it (country:FI is the
-    organisation's). Filtered in Python, as the public search is: hundreds of services, not
-    millions."""
+    organisation's). The organisation and the time are conditions in the database; without a
+    search or a term only the ids are read, with them the few fields they need, matched here
+    (the same on every database); either way a page reads only its own services."""
     filters = filters or ServiceFilters()
-    services = _api_services()
+    if filters.taxonomy_id and filters.taxonomy_id != TAXONOMY_ID:
+        return ApiServices([])  # every service has terms of ours, and only ours
+    services = Service.objects.published().order_by("organization__name", "name", "id")
     if filters.organization_id:
         services = services.filter(organization_id=filters.organization_id)
-    if filters.taxonomy_id and filters.taxonomy_id != TAXONOMY_ID:
-        return []  # every service has terms of ours, and only ours
-    found = []
-    for service in services:
-        if filters.search and not _words_in(
-            filters.search, service.name, service.description, service.organization.name
-        ):
-            continue
-        if filters.taxonomy_term_id and str(filters.taxonomy_term_id) not in {
-            term_id(facet, value)
-            for facet, value in service_terms(service) + organization_terms(service.organization)
-        }:
-            continue
-        if filters.modified_after and service_last_modified(service) < filters.modified_after:
-            continue
-        found.append(service)
-    return found
+    if filters.modified_after:
+        # service_last_modified() is the later of the two: it is after a moment if either is.
+        services = services.filter(Q(updated_at__gte=filters.modified_after)
+                                   | Q(organization__updated_at__gte=filters.modified_after))
+    if not (filters.search or filters.taxonomy_term_id):
+        return ApiServices(list(services.values_list("id", flat=True)))
+    services = services.select_related("organization").only(*_MATCH_FIELDS)
+    return ApiServices([service.pk for service in services.iterator(chunk_size=2000)
+                        if _api_matches(service, filters)])
 
 
 def api_service(pk: uuid.UUID) -> Service | None:

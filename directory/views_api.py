@@ -195,7 +195,7 @@ def _service_minimal(service: Service) -> dict:
 
 def _organization(organization, *, full_service: bool) -> dict:
     """An organisation with its published services and the locations they use."""
-    services = api_services(ServiceFilters(organization_id=organization.id))
+    services = list(api_services(ServiceFilters(organization_id=organization.id)))
     data = organization_to_hsds(
         organization, locations=api_organization_locations(services), public=True
     )

@@ -117,3 +117,17 @@ def test_a_new_search_reuses_the_cards_other_searches_rendered(client, many):
     assert cards(other) == cards(first)
     assert not [query for query in captured.captured_queries
                 if "referrals_service" in query["sql"]]
+
+
+def test_an_api_page_reads_only_its_own_services(client, many):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/hsds/services", {"per_page": "5", "page": "3"})
+    page = [item["id"] for item in response.json()["contents"]]
+    assert len(page) == 5
+    assert response.json()["total_items"] >= MANY
+    full_reads = [query["sql"] for query in captured.captured_queries
+                  if '"referrals_service"."description"' in query["sql"]]
+    assert len(full_reads) == 1  # the page's services, by id; the count reads ids only
+    listed = {service.pk.hex for service in many if service.pk.hex in full_reads[0]}
+    assert len(listed) == 5  # the demo directory's six come first, then these
+    assert listed == {service.pk.hex for service in many if str(service.pk) in page}
