@@ -174,6 +174,12 @@ class Service(models.Model):
         return sorted({area.split("-")[0] for area in self.service_areas})
 
     @property
+    def has_age_limits(self) -> bool:
+        """Whether it works only with people of some ages: then its referral form asks the
+        visitor to confirm they are of them (referrals.visitor_forms.ReferralForm)."""
+        return self.minimum_age is not None or self.maximum_age is not None
+
+    @property
     def takes_referrals_now(self) -> bool:
         return self.status == self.Status.ACTIVE and self.intake != self.Intake.CLOSED
 

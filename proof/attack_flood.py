@@ -63,7 +63,7 @@ def flood_one(stack: Stack, service: str, n: int, address: str, seen: list[str])
         lifetimes(header, seen)
     words = f"Flood {n} words-{secrets.token_hex(6)}: please read this."
     fields = {"csrfmiddlewaretoken": CSRF.search(html).group(1),
-              "once": ONCE.search(html).group(1), "acknowledge": "on",
+              "once": ONCE.search(html).group(1), "acknowledge": "on", "ages": "on",
               "preferred_language": "", "contact": "", "message": words}
     status, answer, html = browser.request(
         "POST", path, body=urlencode(fields).encode(),
@@ -84,7 +84,8 @@ def fresh_visitor(stack: Stack, service: str) -> dict:
     words = f"I need to talk to someone {secrets.token_hex(4)}."
     status, _location, html = visitor.request("POST", path, {
         "csrfmiddlewaretoken": CSRF.search(html).group(1), "once": ONCE.search(html).group(1),
-        "acknowledge": "on", "preferred_language": "", "contact": "", "message": words})
+        "acknowledge": "on", "ages": "on", "preferred_language": "", "contact": "",
+        "message": words})
     steps["referral"] = status
     match = CODENAME.search(html) if status == 200 else None
     if match is None:

@@ -295,6 +295,8 @@ class Drawer:
                                   for name, values in found["selfcheck"].items()}
         self.referral_choices = {
             "acknowledge": st.sampled_from(["on", "1", "true"]),
+            # The demo service works with people from 18: its form asks them to say so.
+            "ages": st.sampled_from(["on", "1", "true"]),
             "message": message_text(),
             "preferred_language": st.sampled_from(["", "en", "fi", "sv"]),
             "contact": st.sampled_from(["", "", "a@example.org", "+358 40 123 4567"]),

@@ -126,7 +126,7 @@ def referral_bodies(stack: Stack, count: int, paths: list[Path]) -> str:
         with path.open("w") as out:
             for index, token in enumerate(tokens[number * count:(number + 1) * count]):
                 out.write(urlencode({
-                    "csrfmiddlewaretoken": csrf, "once": token, "acknowledge": "on",
+                    "csrfmiddlewaretoken": csrf, "once": token, "acknowledge": "on", "ages": "on",
                     "message": f"{message}(load test {number}-{index})",
                     "preferred_language": "", "contact": "",
                 }) + "\n")

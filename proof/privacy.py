@@ -692,6 +692,8 @@ def referral_journey(page, site: Site, language: str, javascript: bool) -> None:
     page.locator("#id_message").fill(
         f"I would like to talk to someone about my thoughts, please ({marker} first).")
     page.locator("#id_acknowledge").check()
+    if page.locator("#id_ages").count():  # a service with ages asks the visitor's
+        page.locator("#id_ages").check()
     click_and_wait(page, page.locator("main form[method=post] button[type=submit]"))
     codename = page.locator("#codename").inner_text().strip()
     if not re.fullmatch(r"[a-z]+(?:-[a-z]+){6}", codename):

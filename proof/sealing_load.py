@@ -44,7 +44,7 @@ def submit(stack: Stack, service: str, n: int) -> tuple[float, str]:
     path = f"/en/find-help/{service}/refer/"
     _status, _h, html = browser.request("GET", path, headers=headers(stack, n))
     fields = {"csrfmiddlewaretoken": CSRF.search(html).group(1), "once": ONCE.search(html).group(1),
-              "acknowledge": "on", "preferred_language": "", "contact": "",
+              "acknowledge": "on", "ages": "on", "preferred_language": "", "contact": "",
               "message": f"Benchmark message {n}: I would like to talk to someone, please."}
     started = time.perf_counter()
     status, _h, html = form_post(browser, stack, path, fields, n)

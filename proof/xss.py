@@ -253,6 +253,12 @@ PROBE = r"""(evaluated) => {
 
 
 
+def confirm_ages(page) -> None:
+    """Tick the age question of a service with ages (the demo service's is from 18)."""
+    if page.locator("#id_ages").count():
+        page.locator("#id_ages").check()
+
+
 def batches(items: list[Payload], limit: int = 200) -> list[list[Payload]]:
     """Payloads in groups whose text, joined by spaces, fits a field of `limit` characters
     (a step title, a referral's contact): one referral or step per group, not per payload."""
@@ -528,6 +534,7 @@ def route_referrals(stack: Stack, observer: Observer, visitor_context, visitor, 
                       label=f"form shown again [{ids}]", evaluated=evaluated_in(group),
                       expect_status=(400,))
         visitor.locator("#id_acknowledge").check()
+        confirm_ages(visitor)
         observer.send(visitor, "main form button[type=submit]", route=route,
                       label=f"codename page [{ids}]", keep=False)
         codenames[ids] = visitor.locator("#codename").inner_text().strip()
@@ -538,6 +545,7 @@ def route_referrals(stack: Stack, observer: Observer, visitor_context, visitor, 
         visitor.fill("#id_message", message)
         visitor.fill("#id_contact", contact)
         visitor.locator("#id_acknowledge").check()
+        confirm_ages(visitor)
         visitor.evaluate("(action) => { document.querySelector('main form').action = action; }",
                          closed)
         observer.send(visitor, "main form button[type=submit]", route=route,

@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods
 
 from accounts.alerts import administrators_alert
-from directory.models import Service
+from directory.models import ADULT_AGE, Service
 from directory.selectors import directory_service_get, service_words
 from helpportal import sealing
 from helpportal.outage import words_given_back
@@ -130,6 +130,10 @@ def refer(request, pk):
         "words": service_words(service, get_language()),
         "sensitive": True,
         "retention_days": settings.REFERRAL_RETENTION_DAYS,
+        # Where the age question's error points: a service from 18 up sends a younger
+        # visitor to the search for young people.
+        "services_for_you": ("?audience=young-people" if service.minimum_age is not None
+                             and service.minimum_age >= ADULT_AGE else ""),
     }
     if not service.accepts_anonymous_referrals_now:
         status = 409 if request.method == "POST" else 200
@@ -140,11 +144,11 @@ def refer(request, pk):
         )
 
     if request.method != "POST":
-        form = ReferralForm()
+        form = ReferralForm(service=service)
         return render(request, "referrals/refer.html", {**context, "form": form,
                                                          "once": once_new()})
 
-    form = ReferralForm(request.POST)
+    form = ReferralForm(request.POST, service=service)
     once = once_valid(request.POST.get("once", ""))
     valid = form.is_valid()
     if valid and once is None:

@@ -8,8 +8,8 @@ person's words must never be lost. The server says what is wrong and gives the t
 from django import forms
 from django.conf import settings
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 MESSAGE_MIN_LENGTH = 20
 CONTACT_MAX_LENGTH = 200
@@ -94,7 +94,7 @@ class ReferralForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, service=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["message"] = MessageField(
             label=_("Your message"),
@@ -104,6 +104,27 @@ class ReferralForm(forms.Form):
                 min=MESSAGE_MIN_LENGTH, max=settings.REFERRAL_MESSAGE_MAX_LENGTH,
             ),
         )
+        if service is not None and service.has_age_limits:
+            # The service's ages decide whether its form is for this visitor: they say so.
+            self.fields["ages"] = forms.BooleanField(
+                label=ages_statement(service.minimum_age, service.maximum_age),
+                error_messages={"required": _(
+                    "This service only works with people of these ages. Nothing has been "
+                    "sent, and what you wrote is still here. If these are not your ages, you "
+                    "can choose a service that is for you."
+                )},
+            )
+            self.order_fields(["ages"])
+
+
+def ages_statement(minimum: int | None, maximum: int | None) -> str:
+    """What a visitor confirms to write to a service with ages: 'I am 18 or older.', ..."""
+    if minimum is not None and maximum is not None:
+        return gettext("I am between %(minimum)d and %(maximum)d years old.") % {
+            "minimum": minimum, "maximum": maximum}
+    if minimum is not None:
+        return gettext("I am %(minimum)d or older.") % {"minimum": minimum}
+    return gettext("I am %(maximum)d or younger.") % {"maximum": maximum}
 
 
 class CodenameForm(forms.Form):

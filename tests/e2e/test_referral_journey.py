@@ -40,6 +40,7 @@ def test_a_visitor_without_javascript_refers_themself_and_opens_the_mailbox(new_
     assert not Referral.objects.filter(service=service).exists()
 
     page.get_by_label("I have read this.").check()
+    page.get_by_label("I am 18 or older.").check()  # the demo service works from 18
     page.get_by_label("Language you would like an answer in (optional)").select_option("fi")
     with page.expect_navigation():
         page.get_by_role("button", name="Send my message").click()
@@ -129,6 +130,7 @@ def test_the_referral_and_mailbox_pages_have_no_accessibility_violations_and_fit
     check("form with errors")
 
     page.locator("#id_acknowledge").check()
+    page.locator("#id_ages").check()
     page.locator("#id_message").fill(MESSAGE)
     with page.expect_navigation():
         page.locator("button[type=submit]").click()

@@ -406,6 +406,7 @@ def test_a_referral_gives_a_codename_that_opens_the_mailbox(browser_in, language
     page.follow(f'main a.button[href="/{language}/find-help/{DEMO_SERVICE}/refer/"]')
     page.find("#id_message").send_keys(MESSAGE)
     page.find("#id_acknowledge").click()
+    page.find("#id_ages").click()  # the demo service works with people from 18
     page.follow("main form button[type=submit]")
 
     codename = page.text("#codename")

@@ -118,7 +118,7 @@ def test_the_referral_form_and_the_codename_page_say_when_to_come_back(client, d
     assert "Usually replies within 2 working days." in html
     response = client.post(f"/en/find-help/{service.pk}/refer/", {
         "message": "I would like to talk to someone, please.", "contact": "",
-        "acknowledge": "on", "once": form_token(client, service),
+        "acknowledge": "on", "ages": "on", "once": form_token(client, service),
     })
     assert response.status_code == 200, response.content.decode()[:500]
     assert "Teens FI usually replies within 2 working days. Come back then" in (

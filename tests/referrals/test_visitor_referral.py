@@ -32,8 +32,11 @@ def form_token(client, service) -> str:
 
 
 def form_data(client, service, **changes) -> dict:
+    """The referral form filled in as a visitor would, confirming the service's ages if it has
+    any (ages=None leaves them unconfirmed)."""
     data = {
         "acknowledge": "on",
+        "ages": "on" if service.has_age_limits else None,
         "message": MESSAGE,
         "preferred_language": "",
         "contact": "",
@@ -411,6 +414,39 @@ def test_the_service_page_offers_anonymous_contact_when_the_service_takes_it(cli
 def test_the_seeded_demo_service_takes_anonymous_referrals(client):
     service = Service.objects.get(pk=DEMO_SERVICE)
     assert send(client, service).status_code == 200
+
+
+@pytest.mark.parametrize(("ages", "statement", "elsewhere"), [
+    ((18, None), "I am 18 or older.", 'href="/en/find-help/?audience=young-people"'),
+    ((None, 17), "I am 17 or younger.", 'href="/en/find-help/"'),
+    ((13, 17), "I am between 13 and 17 years old.", 'href="/en/find-help/"'),
+])
+def test_a_service_with_ages_asks_the_visitor_to_confirm_them(client, ages, statement,
+                                                             elsewhere):
+    service = make_service(minimum_age=ages[0], maximum_age=ages[1])
+    form = client.get(refer_url(service)).content.decode()
+    assert statement in form
+    refused = send(client, service, ages=None, message=MESSAGE + " (unconfirmed)")
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "This service only works with people of these ages." in html
+    assert elsewhere in html
+    assert MESSAGE + " (unconfirmed)" in html  # the words are given back
+    assert not Referral.objects.filter(service=service).exists()
+    assert send(client, service).status_code == 200
+    assert Referral.objects.filter(service=service).count() == 1
+
+
+def test_a_service_without_ages_asks_no_age(client, service):
+    assert "years old" not in client.get(refer_url(service)).content.decode()
+    assert "or older." not in client.get(refer_url(service)).content.decode()
+    assert send(client, service).status_code == 200
+
+
+def test_the_age_question_is_in_finnish_and_swedish(client):
+    service = make_service(minimum_age=18)
+    assert "Olen vähintään 18-vuotias." in client.get(refer_url(service, "fi")).content.decode()
+    assert "Jag är 18 år eller äldre." in client.get(refer_url(service, "sv")).content.decode()
 
 
 def codename_post(client, codename, service, language="en", **fields):
