@@ -94,12 +94,13 @@ class ServiceStatusForm(forms.ModelForm):
 
 
 class ServiceTextsForm(forms.Form):
-    """A service's own words in each of the site's languages (ServiceText): what it does, who
-    can use it, its fees and its confidentiality statement. Empty means "not written in this
-    language": visitors then read the English text, or for the statement the site's general
-    text. Field names are `<language>-<field>`."""
+    """A service's own words in each of the site's languages (ServiceText): its name, what it
+    does, who can use it, its fees and its confidentiality statement. Empty means "not written
+    in this language": visitors then read the English text (for the name, its name), or for
+    the statement the site's general text. Field names are `<language>-<field>`."""
 
     FIELDS = {
+        "name": (_("Name"), forms.TextInput, 200),
         "description": (_("What the service does"), forms.Textarea, 4000),
         "eligibility_description": (_("Who can use it"), forms.Textarea, 2000),
         "cost_description": (_("Cost details"), forms.TextInput, 300),

@@ -63,7 +63,8 @@ FACETS = {
     "text": ("service", "The service's own words in one language: the code names the "
              "language and the field, the attribute's value holds the words.", "many"),
 }
-TEXT_FIELDS = ("description", "eligibility_description", "cost_description", "confidentiality")
+TEXT_FIELDS = ("name", "description", "eligibility_description", "cost_description",
+               "confidentiality")
 YES_NO = ("yes", "no")
 MAX_AGE = 120
 

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from helpportal.vocabulary import Audience
@@ -173,6 +174,24 @@ class Service(models.Model):
     def countries(self) -> list[str]:
         return sorted({area.split("-")[0] for area in self.service_areas})
 
+    def name_in(self, language: str) -> str:
+        """Its name for a visitor reading `language`: its own name in that language
+        (ServiceText.name) if it has written one, else its name. A name is not a text that
+        wants translating, so no 'shown in English' notice goes with it."""
+        for text in self.texts.all():  # prefetched where many services are shown
+            if text.language == language and text.name.strip():
+                return text.name
+        return self.name
+
+    @property
+    def local_name(self) -> str:
+        """name_in() the language of the page being made (remembered per language)."""
+        language = get_language() or settings.LANGUAGE_CODE
+        names = self.__dict__.setdefault("_local_names", {})
+        if language not in names:
+            names[language] = self.name_in(language)
+        return names[language]
+
     @property
     def has_age_limits(self) -> bool:
         """Whether it works only with people of some ages: then its referral form asks the
@@ -192,14 +211,18 @@ class Service(models.Model):
 
 
 class ServiceText(models.Model):
-    """A service's own words in one of the site's languages, written by the service: what it
-    does, who can use it, its fees and its confidentiality statement (what it must report and
-    to whom, in its country). Where a field is empty, visitors read the service's own fields
-    (`Service.description`, ...), marked as English; where the statement is empty, the site's
-    general text."""
+    """A service's own words in one of the site's languages, written by the service: its name
+    in that language, what it does, who can use it, its fees and its confidentiality statement
+    (what it must report and to whom, in its country). Where a field is empty, visitors read
+    the service's own fields (`Service.description`, ...), marked as English (its name: its
+    name, unmarked); where the statement is empty, the site's general text."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(
+        _("name"), max_length=200, blank=True,
+        help_text=_("The service's name in this language, if it has one."),
+    )
     description = models.TextField(_("description"), blank=True)
     eligibility_description = models.TextField(_("who can use it"), blank=True)
     cost_description = models.CharField(_("cost details"), max_length=300, blank=True)

@@ -226,9 +226,10 @@ class Matches:
 
 
 def directory_services(ids) -> dict[uuid.UUID, Service]:
-    """The published services of `ids`, by id, with their organisations."""
-    return (Service.objects.published().select_related("organization").order_by()
-            .in_bulk(list(ids)))
+    """The published services of `ids`, by id, with their organisations and texts (a card
+    shows the name in the visitor's language)."""
+    return (Service.objects.published().select_related("organization")
+            .prefetch_related("texts").order_by().in_bulk(list(ids)))
 
 
 def directory_search(filters: DirectoryFilters) -> Matches:

@@ -8,7 +8,7 @@ from django.test import Client
 
 from accounts.models import AuditEntry
 from directory.models import ServiceText
-from tests.referrals.factories import make_member, make_organization, make_service
+from tests.referrals.factories import make_member, make_organization, make_service, result_names
 from tests.staff.factories import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +95,64 @@ def test_a_too_long_statement_is_refused_with_the_words_kept(client, service):
     assert long in response.content.decode()
     assert ServiceText.objects.get(service=service, language="fi").confidentiality == (
         FI_STATEMENT)
+
+
+FI_NAME = "Luottamuksellinen chat"
+
+
+def test_a_service_is_named_in_the_visitors_language_where_it_has_a_name_in_it(
+    client, service
+):
+    ServiceText.objects.filter(service=service, language="fi").update(name=FI_NAME)
+    finnish = {
+        "search": client.get("/fi/find-help/", {"country": "FI"}),
+        "page": client.get(f"/fi/find-help/{service.pk}/"),
+        "form": client.get(f"/fi/find-help/{service.pk}/refer/"),
+    }
+    assert FI_NAME in result_names(finnish["search"])
+    assert f"<h1>{FI_NAME}</h1>" in finnish["page"].content.decode()
+    heading = finnish["form"].content.decode().split("<h1>")[1].split("</h1>")[0]
+    assert FI_NAME in heading
+    # Without a name of its own in a language: its name, with no "shown in English" notice.
+    swedish = client.get(f"/sv/find-help/{service.pk}/").content.decode()
+    assert "<h1>Words service</h1>" in swedish
+    assert FI_NAME not in swedish
+    assert "Words service" in result_names(client.get("/en/find-help/", {"country": "FI"}))
+
+
+def test_a_clinician_names_the_service_per_language_in_the_portal(client, service):
+    member = make_member(service.organization, "namer")
+    sign_in(client, member)
+    url = f"/staff/portal/services/{service.pk}/"
+    form = {"status": "active", "intake": "accepting", "waitlist_weeks": "", "reply_days": "",
+            "languages": "fi, en", "service_areas": "FI", "delivery_modes": ["online"],
+            "fi-name": FI_NAME, "fi-confidentiality": FI_STATEMENT,
+            "fi-description": "Suomenkielinen kuvaus.", "en-confidentiality": EN_STATEMENT,
+            "sv-name": "Konfidentiell chatt"}
+    assert client.post(url, form).status_code == 302
+    visitor = Client()
+    assert FI_NAME in result_names(visitor.get("/fi/find-help/", {"country": "FI"}))
+    assert "<h1>Konfidentiell chatt</h1>" in visitor.get(
+        f"/sv/find-help/{service.pk}/").content.decode()
+    assert ServiceText.objects.get(service=service, language="sv").name == "Konfidentiell chatt"
+    too_long = client.post(url, {**form, "fi-name": "x" * 201})
+    assert too_long.status_code == 400  # the form again, with the reason, nothing saved
+    assert ServiceText.objects.get(service=service, language="fi").name == FI_NAME
+
+
+def test_a_name_per_language_goes_out_and_comes_back_in_hsds(service):
+    from directory.hsds import directory_export, directory_import
+
+    ServiceText.objects.filter(service=service, language="fi").update(name=FI_NAME)
+    document = directory_export()
+    exported = next(item for organization in document["organizations"]
+                    for item in organization["services"] if item["id"] == str(service.pk))
+    names = {attribute["taxonomy_term"]["code"]: attribute["value"]
+             for attribute in exported["attributes"]
+             if attribute["taxonomy_term"]["code"].endswith(":name")}
+    assert names == {"text:fi:name": FI_NAME}
+    ServiceText.objects.filter(service=service, language="fi").update(name="")
+    directory_import(document=document)
+    assert ServiceText.objects.get(service=service, language="fi").name == FI_NAME
+    service.refresh_from_db()
+    assert service.name == "Words service"  # its own name stays as it was
