@@ -7,7 +7,7 @@ from accounts import roles
 from accounts.admin import AuditedAdmin, permissions_from
 from accounts.models import Membership
 
-from .models import Location, Organization, Service, ServiceText
+from .models import Location, Organization, OrganizationText, Service, ServiceText
 
 AdministratorsOnly = permissions_from(
     roles.may_manage_directory, "The directory in the admin is the administrators'."
@@ -27,12 +27,19 @@ class MembershipInline(AdministratorsOnly, admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class OrganizationTextInline(AdministratorsOnly, admin.StackedInline):
+    """The organisation's own name and description per language, as in the portal."""
+
+    model = OrganizationText
+    extra = 0
+
+
 @admin.register(Organization)
 class OrganizationAdmin(AdministratorsOnly, AuditedAdmin):
     list_display = ("name", "country", "demo")
     list_filter = ("country", "demo")
     search_fields = ("name",)
-    inlines = [ServiceInline, MembershipInline]
+    inlines = [OrganizationTextInline, ServiceInline, MembershipInline]
 
     def audit_organization(self, obj):
         return obj

@@ -93,24 +93,16 @@ class ServiceStatusForm(forms.ModelForm):
         return cleaned
 
 
-class ServiceTextsForm(forms.Form):
-    """A service's own words in each of the site's languages (ServiceText): its name, what it
-    does, who can use it, its fees and its confidentiality statement. Empty means "not written
-    in this language": visitors then read the English text (for the name, its name), or for
-    the statement the site's general text. Field names are `<language>-<field>`."""
+class _TextsForm(forms.Form):
+    """Own words in each of the site's languages: the fields of FIELDS for every language,
+    named `<language>-<field>`, starting from the `texts` there are. Empty means "not written
+    in this language"."""
 
-    FIELDS = {
-        "name": (_("Name"), forms.TextInput, 200),
-        "description": (_("What the service does"), forms.Textarea, 4000),
-        "eligibility_description": (_("Who can use it"), forms.Textarea, 2000),
-        "cost_description": (_("Cost details"), forms.TextInput, 300),
-        "confidentiality": (_("Confidentiality statement: what you must report, and to whom"),
-                            forms.Textarea, 4000),
-    }
+    FIELDS: dict = {}
 
-    def __init__(self, *args, service: Service, **kwargs):
+    def __init__(self, *args, texts, **kwargs):
         super().__init__(*args, **kwargs)
-        existing = {text.language: text for text in service.texts.all()}
+        existing = {text.language: text for text in texts}
         for code, name in settings.LANGUAGES:
             for field, (label, widget, limit) in self.FIELDS.items():
                 key = f"{code}-{field}"
@@ -128,6 +120,38 @@ class ServiceTextsForm(forms.Form):
     def texts(self) -> dict[str, dict[str, str]]:
         return {code: {field: self.cleaned_data[f"{code}-{field}"] for field in self.FIELDS}
                 for code, _name in settings.LANGUAGES}
+
+
+class ServiceTextsForm(_TextsForm):
+    """A service's own words in each of the site's languages (ServiceText): its name, what it
+    does, who can use it, its fees and its confidentiality statement. Where one is empty,
+    visitors read the English text (for the name, its name), or for the statement the site's
+    general text."""
+
+    FIELDS = {
+        "name": (_("Name"), forms.TextInput, 200),
+        "description": (_("What the service does"), forms.Textarea, 4000),
+        "eligibility_description": (_("Who can use it"), forms.Textarea, 2000),
+        "cost_description": (_("Cost details"), forms.TextInput, 300),
+        "confidentiality": (_("Confidentiality statement: what you must report, and to whom"),
+                            forms.Textarea, 4000),
+    }
+
+    def __init__(self, *args, service: Service, **kwargs):
+        super().__init__(*args, texts=service.texts.all(), **kwargs)
+
+
+class OrganizationTextsForm(_TextsForm):
+    """An organisation's own name and description in each of the site's languages
+    (OrganizationText); where the name is empty, visitors read its name."""
+
+    FIELDS = {
+        "name": (_("Name"), forms.TextInput, 200),
+        "description": (_("Description"), forms.Textarea, 4000),
+    }
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, texts=organization.texts.all(), **kwargs)
 
 
 class ClinicianAddForm(forms.Form):

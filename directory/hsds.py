@@ -30,7 +30,14 @@ from accounts.services import audit_record
 from helpportal.vocabulary import OLD_AUDIENCE_SPELLINGS
 
 from . import vocabulary
-from .models import REPLY_DAYS_MAX, Location, Organization, Service, ServiceText
+from .models import (
+    REPLY_DAYS_MAX,
+    Location,
+    Organization,
+    OrganizationText,
+    Service,
+    ServiceText,
+)
 
 HSDS_VERSION = "3.0"
 # The API's root names the profile it follows: none of our own, so HSDS 3.0's own schemas,
@@ -62,9 +69,18 @@ FACETS = {
     # text:<language>:<field>, and the attribute's value holds the words.
     "text": ("service", "The service's own words in one language: the code names the "
              "language and the field, the attribute's value holds the words.", "many"),
+    # The organisation's own name and description in one of the site's languages
+    # (OrganizationText): org-text:<language>:<field>, the value holds the words.
+    "org-text": ("organization", "The organisation's own words in one language: the code "
+                 "names the language and the field, the attribute's value holds the words.",
+                 "many"),
 }
 TEXT_FIELDS = ("name", "description", "eligibility_description", "cost_description",
                "confidentiality")
+ORGANIZATION_TEXT_FIELDS = ("name", "description")
+# Each text facet: the model that keeps its words and the fields it has.
+TEXT_FACETS = {"text": (ServiceText, TEXT_FIELDS),
+               "org-text": (OrganizationText, ORGANIZATION_TEXT_FIELDS)}
 YES_NO = ("yes", "no")
 MAX_AGE = 120
 
@@ -109,9 +125,10 @@ def _term_label(facet: str, value: str) -> str:
         return f"Waiting list of about {value} week{'' if value == '1' else 's'}"
     if facet == "reply_days":
         return f"Usually replies within {value} working day{'' if value == '1' else 's'}"
-    if facet == "text":
+    if facet in TEXT_FACETS:
         language, _sep, name = value.partition(":")
-        return f"Text in {language}: {name.replace('_', ' ')}"
+        whose = "Text" if facet == "text" else "Organisation text"
+        return f"{whose} in {language}: {name.replace('_', ' ')}"
     return labels[facet, value]
 
 
@@ -268,6 +285,12 @@ def organization_to_hsds(
     data["attributes"] = [
         attribute_to_hsds("organization", organization.id, facet, value)
         for facet, value in organization_terms(organization)
+    ] + [
+        attribute_to_hsds("organization", organization.id, "org-text",
+                          f"{text.language}:{name}", getattr(text, name))
+        for text in sorted(organization.texts.all(), key=lambda text: text.language)
+        for name in ORGANIZATION_TEXT_FIELDS
+        if getattr(text, name)
     ]
     if locations is not None:
         data["locations"] = [location_to_hsds(location) for location in locations]
@@ -284,7 +307,7 @@ def directory_organizations(*, include_unpublished: bool = False) -> list[dict]:
     by_organization = defaultdict(list)
     for service in services:
         by_organization[service.organization_id].append(service)
-    organizations = Organization.objects.all()
+    organizations = Organization.objects.prefetch_related("texts")
     locations = Location.objects.all()
     if not include_unpublished:
         organizations = organizations.filter(id__in=list(by_organization))
@@ -452,9 +475,9 @@ def _facet_accepts(facet: str, value: str) -> bool:
         return value in vocabulary.AUDIENCES
     if facet == "reply_days":
         return value.isascii() and value.isdigit() and 1 <= int(value) <= REPLY_DAYS_MAX
-    if facet == "text":
+    if facet in TEXT_FACETS:
         language, _sep, name = value.partition(":")
-        return language in dict(settings.LANGUAGES) and name in TEXT_FIELDS
+        return language in dict(settings.LANGUAGES) and name in TEXT_FACETS[facet][1]
     return value in YES_NO
 
 
@@ -485,11 +508,12 @@ def _attributes(record: _Record, entity: str, texts: dict | None = None) -> dict
         if not _facet_accepts(facet, value):
             raise record.error(where, f"{value!r} is not a valid value for {facet!r}")
         spelled = code[len(facet) + 1:]  # as written, before an old audience was renamed
-        if facet == "text":
+        if facet in TEXT_FACETS:
             if not isinstance(item.get("value"), str) or not item["value"].strip():
                 raise record.error(f"attributes[{index}].value",
                                    f"the words of {code!r}: required, as text")
-            limit = ServiceText._meta.get_field(value.partition(":")[2]).max_length
+            model = TEXT_FACETS[facet][0]
+            limit = model._meta.get_field(value.partition(":")[2]).max_length
             if limit and len(item["value"]) > limit:
                 raise record.error(f"attributes[{index}].value",
                                    f"longer than {limit} characters")
@@ -538,12 +562,22 @@ def _organization_id(record: _Record, organization_id: uuid.UUID) -> None:
         raise record.error("organization_id", "is not the id of the organization it is in")
 
 
+def _by_language(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{"fi:name": words} as {"fi": {"name": words}}."""
+    by_language: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, words in texts.items():
+        language, _sep, text_field = key.partition(":")
+        by_language[language][text_field] = words
+    return dict(by_language)
+
+
 def _organization(record: _Record) -> _Row:
-    found = _attributes(record, "organization")
+    texts: dict[str, str] = {}
+    found = _attributes(record, "organization", texts)
     country = _one(found, "country")
     if country is None:
         raise record.error("attributes", "a country:XX attribute is required (ISO 3166-1)")
-    return _Row(id=record.uuid(), fields={
+    return _Row(id=record.uuid(), texts=_by_language(texts), fields={
         "name": record.value("name", Organization, "name", required=True),
         "description": record.value("description", Organization, "description"),
         "website": record.value("website", Organization, "website"),
@@ -610,11 +644,7 @@ def _service(record: _Record, organization_id: uuid.UUID, known_locations: set) 
         if location_id not in location_ids:
             location_ids.append(location_id)
     reply_days = _one(found, "reply_days")
-    by_language: dict[str, dict[str, str]] = defaultdict(dict)
-    for key, words in texts.items():
-        language, _sep, text_field = key.partition(":")
-        by_language[language][text_field] = words
-    return _Row(id=record.uuid(), location_ids=location_ids, texts=dict(by_language), fields={
+    return _Row(id=record.uuid(), location_ids=location_ids, texts=_by_language(texts), fields={
         "organization_id": organization_id,
         "name": name,
         "description": record.value("description", Service, "description"),
@@ -718,20 +748,22 @@ def _upsert(model, row: _Row, exists: bool, skip_existing: bool):
     return instance, "updated" if changed else "unchanged"
 
 
-def _texts_set(service: Service, texts: dict[str, dict[str, str]]) -> bool:
-    """Make the service's words per language those of the document (a language it does not
-    carry has none); whether anything changed."""
+def _texts_set(owner, texts: dict[str, dict[str, str]], facet: str) -> bool:
+    """Make a service's or an organisation's words per language those of the document (a
+    language it does not carry has none); whether anything changed."""
+    model, fields = TEXT_FACETS[facet]
+    owner_field = "service" if facet == "text" else "organization"
     changed = False
-    existing = {text.language: text for text in service.texts.all()}
+    existing = {text.language: text for text in owner.texts.all()}
     for language, text in existing.items():
         if language not in texts:
             text.delete()
             changed = True
     for language, words in texts.items():
-        values = {name: words.get(name, "") for name in TEXT_FIELDS}
+        values = {name: words.get(name, "") for name in fields}
         text = existing.get(language)
         if text is None:
-            ServiceText.objects.create(service=service, language=language, **values)
+            model.objects.create(**{owner_field: owner}, language=language, **values)
             changed = True
         elif any(getattr(text, name) != value for name, value in values.items()):
             for name, value in values.items():
@@ -763,7 +795,9 @@ def directory_import(*, document: Any, skip_existing: bool = False) -> ImportRep
             ):
                 instance.locations.set(row.location_ids)
                 outcome = "updated" if outcome == "unchanged" else outcome
-            if model is Service and instance is not None and _texts_set(instance, row.texts):
+            if model in (Service, Organization) and instance is not None and _texts_set(
+                instance, row.texts, "text" if model is Service else "org-text"
+            ):
                 outcome = "updated" if outcome == "unchanged" else outcome
             report.add(model._meta.model_name, outcome)
     if report.changed:
@@ -805,7 +839,7 @@ def _api_services():
     return (
         Service.objects.published()
         .select_related("organization")
-        .prefetch_related("locations", "texts")
+        .prefetch_related("locations", "texts", "organization__texts")
         .order_by("organization__name", "name", "id")
     )
 
@@ -889,7 +923,7 @@ def api_service(pk: uuid.UUID) -> Service | None:
 def _api_organizations():
     return Organization.objects.filter(
         id__in=Service.objects.published().values("organization_id")
-    ).order_by("name", "id")
+    ).prefetch_related("texts").order_by("name", "id")
 
 
 def api_organization(pk: uuid.UUID) -> Organization | None:

@@ -25,7 +25,30 @@ REPLY_DAYS_MAX = 30
 ADULT_AGE = 18
 
 
-class Organization(models.Model):
+class NamedInLanguages:
+    """A row with its own name in some of the site's languages, in `texts` (ServiceText,
+    OrganizationText): which name a visitor reads."""
+
+    def name_in(self, language: str) -> str:
+        """Its name for a visitor reading `language`: its own name in that language if it has
+        written one, else its name. A name is not a text that wants translating, so no 'shown
+        in English' notice goes with it."""
+        for text in self.texts.all():  # prefetched where many are shown
+            if text.language == language and text.name.strip():
+                return text.name
+        return self.name
+
+    @property
+    def local_name(self) -> str:
+        """name_in() the language of the page being made (remembered per language)."""
+        language = get_language() or settings.LANGUAGE_CODE
+        names = self.__dict__.setdefault("_local_names", {})
+        if language not in names:
+            names[language] = self.name_in(language)
+        return names[language]
+
+
+class Organization(NamedInLanguages, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -61,7 +84,7 @@ class ServiceQuerySet(models.QuerySet):
         )
 
 
-class Service(models.Model):
+class Service(NamedInLanguages, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         INACTIVE = "inactive", _("Inactive")
@@ -174,24 +197,6 @@ class Service(models.Model):
     def countries(self) -> list[str]:
         return sorted({area.split("-")[0] for area in self.service_areas})
 
-    def name_in(self, language: str) -> str:
-        """Its name for a visitor reading `language`: its own name in that language
-        (ServiceText.name) if it has written one, else its name. A name is not a text that
-        wants translating, so no 'shown in English' notice goes with it."""
-        for text in self.texts.all():  # prefetched where many services are shown
-            if text.language == language and text.name.strip():
-                return text.name
-        return self.name
-
-    @property
-    def local_name(self) -> str:
-        """name_in() the language of the page being made (remembered per language)."""
-        language = get_language() or settings.LANGUAGE_CODE
-        names = self.__dict__.setdefault("_local_names", {})
-        if language not in names:
-            names[language] = self.name_in(language)
-        return names[language]
-
     @property
     def has_age_limits(self) -> bool:
         """Whether it works only with people of some ages: then its referral form asks the
@@ -208,6 +213,32 @@ class Service(models.Model):
         says it takes them, and its organisation has a key to seal them to."""
         return (self.published and self.accepts_anonymous_referrals and self.takes_referrals_now
                 and self.organization.keys.exists())
+
+
+class OrganizationText(models.Model):
+    """An organisation's own name and description in one of the site's languages, written by
+    its managers; where there is none, visitors read its name as it is."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(
+        _("name"), max_length=200, blank=True,
+        help_text=_("The organisation's name in this language, if it has one."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "language"],
+                                    name="one_organization_text_per_language")
+        ]
+        verbose_name = _("organisation text")
+        verbose_name_plural = _("organisation texts")
+
+    def __str__(self):
+        return f"{self.organization} [{self.language}]"
 
 
 class ServiceText(models.Model):

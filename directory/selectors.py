@@ -229,7 +229,7 @@ def directory_services(ids) -> dict[uuid.UUID, Service]:
     """The published services of `ids`, by id, with their organisations and texts (a card
     shows the name in the visitor's language)."""
     return (Service.objects.published().select_related("organization")
-            .prefetch_related("texts").order_by().in_bulk(list(ids)))
+            .prefetch_related("texts", "organization__texts").order_by().in_bulk(list(ids)))
 
 
 def directory_search(filters: DirectoryFilters) -> Matches:
@@ -296,7 +296,7 @@ def directory_service_get(pk) -> Service:
     """A published service for the public detail page (the URL only admits a UUID)."""
     try:
         return (Service.objects.published().select_related("organization")
-                .prefetch_related("texts").get(pk=pk))
+                .prefetch_related("texts", "organization__texts").get(pk=pk))
     except Service.DoesNotExist:
         raise Http404 from None
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.services import audit_record
 
-from .models import Service, ServiceText
+from .models import OrganizationText, Service, ServiceText
 
 SERVICE_EDITABLE_FIELDS = (
     "status",
@@ -45,11 +45,10 @@ def service_update(*, actor, service: Service, **changes) -> Service:
     return service
 
 
-@transaction.atomic
-def service_texts_update(*, actor, service: Service, texts: dict[str, dict[str, str]]) -> None:
-    """Set a service's words per language (ServiceText); a language left all empty has no
-    text. Records which fields of which language changed (not the words: they are public)."""
-    existing = {text.language: text for text in service.texts.all()}
+def _texts_update(owner, texts: dict[str, dict[str, str]], make) -> list[str]:
+    """Set an owner's words per language (its `texts`); a language left all empty has no
+    text. Which fields of which language changed (not the words: they are public)."""
+    existing = {text.language: text for text in owner.texts.all()}
     changed = []
     for language, values in texts.items():
         text = existing.get(language)
@@ -59,13 +58,33 @@ def service_texts_update(*, actor, service: Service, texts: dict[str, dict[str, 
                 changed.append(f"{language}: removed")
             continue
         if text is None:
-            text = ServiceText(service=service, language=language)
+            text = make(language)
         fields = [name for name, value in values.items() if getattr(text, name) != value]
         if fields or text.pk is None:
             for name, value in values.items():
                 setattr(text, name, value)
             text.save()
             changed.append(f"{language}: {', '.join(fields)}")
+    return changed
+
+
+@transaction.atomic
+def service_texts_update(*, actor, service: Service, texts: dict[str, dict[str, str]]) -> None:
+    """Set a service's words per language (ServiceText), audited."""
+    changed = _texts_update(service, texts,
+                            lambda language: ServiceText(service=service, language=language))
     if changed:
         audit_record(actor=actor, action="service.texts", organization=service.organization,
                      target=service, detail={"changed": changed})
+
+
+@transaction.atomic
+def organization_texts_update(*, actor, organization, texts: dict[str, dict[str, str]]) -> None:
+    """Set an organisation's name and description per language (OrganizationText), audited."""
+    changed = _texts_update(
+        organization, texts,
+        lambda language: OrganizationText(organization=organization, language=language),
+    )
+    if changed:
+        audit_record(actor=actor, action="organization.texts", organization=organization,
+                     target=organization, detail={"changed": changed})

@@ -12,6 +12,8 @@ urlpatterns = [
         views_portal.member_remove,
         name="member_remove",
     ),
+    path("organisations/<uuid:pk>/words/", views_portal.organization_texts,
+         name="organization_texts"),
     path("organisations/<uuid:pk>/key/", views_portal.organization_key_create,
          name="organization_key"),
     path("organisations/<uuid:pk>/members/<int:membership_pk>/grant/", views_portal.grant,

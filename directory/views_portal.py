@@ -16,7 +16,12 @@ from accounts.models import Membership
 from accounts.services import audit_record, membership_add, membership_remove
 
 from . import selectors, services
-from .forms import ClinicianAddForm, ServiceStatusForm, ServiceTextsForm
+from .forms import (
+    ClinicianAddForm,
+    OrganizationTextsForm,
+    ServiceStatusForm,
+    ServiceTextsForm,
+)
 
 
 @portal_member_required
@@ -89,6 +94,22 @@ def members(request, pk):
         },
         status=400 if form.errors else 200,
     )
+
+
+@portal_member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def organization_texts(request, pk):
+    """A manager writes the organisation's name and description in each language."""
+    organization = selectors.organization_get_for_manager(request.user, pk)
+    texts = OrganizationTextsForm(request.POST or None, organization=organization)
+    if request.method == "POST" and texts.is_valid():
+        services.organization_texts_update(actor=request.user, organization=organization,
+                                           texts=texts.texts())
+        messages.success(request, _("Saved. The directory shows the change now."))
+        return redirect("portal:members", pk=organization.pk)
+    return render(request, "directory/portal/organization_texts.html",
+                  {"organization": organization, "texts": texts},
+                  status=400 if texts.errors else 200)
 
 
 @portal_member_required

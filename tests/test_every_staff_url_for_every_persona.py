@@ -53,6 +53,7 @@ NAMED = {
     "portal:dashboard": expect(**OF_A, clinician_b=200),
     "portal:service_edit": expect(**OF_A),
     "portal:members": expect(manager_a=200),
+    "portal:organization_texts": expect(manager_a=200),
     "portal:member_remove": expect(manager_a=405),
     "portal:organization_key": expect(manager_a=405),  # POST only, and managers only
     "portal:grant": expect(**POST_ONLY_OF_A),  # any member who holds the key may give it
@@ -236,6 +237,7 @@ def url_for(route: str, name: str, world, *, unknown: bool = False) -> str | Non
         by_name = {
             "portal:service_edit": world.service_a.pk,
             "portal:members": world.org_a.pk,
+            "portal:organization_texts": world.org_a.pk,
             "portal:member_remove": world.org_a.pk,
             "portal:organization_key": world.org_a.pk,
             "portal:grant": world.org_a.pk,

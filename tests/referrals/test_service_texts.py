@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditEntry
-from directory.models import ServiceText
+from directory.models import OrganizationText, ServiceText
 from tests.referrals.factories import make_member, make_organization, make_service, result_names
 from tests.staff.factories import sign_in
 
@@ -156,3 +156,55 @@ def test_a_name_per_language_goes_out_and_comes_back_in_hsds(service):
     assert ServiceText.objects.get(service=service, language="fi").name == FI_NAME
     service.refresh_from_db()
     assert service.name == "Words service"  # its own name stays as it was
+
+
+FI_ORGANISATION = "Sanojen järjestö"
+
+
+def test_an_organisation_is_named_in_the_visitors_language(client, service):
+    OrganizationText.objects.create(organization=service.organization, language="fi",
+                                    name=FI_ORGANISATION)
+    search = client.get("/fi/find-help/", {"country": "FI"}).content.decode()
+    assert f'<p class="small">{FI_ORGANISATION}</p>' in search
+    page = client.get(f"/fi/find-help/{service.pk}/").content.decode()
+    assert f"<p>{FI_ORGANISATION}</p>" in page
+    form = client.get(f"/fi/find-help/{service.pk}/refer/").content.decode()
+    assert form.count(FI_ORGANISATION) >= 2  # under the heading, and in who reads the message
+    assert FI_ORGANISATION not in client.get(f"/sv/find-help/{service.pk}/").content.decode()
+
+
+def test_a_manager_names_the_organisation_per_language_in_the_portal(client, service):
+    manager = make_member(service.organization, "manager", role="manager")
+    sign_in(client, manager)
+    url = f"/staff/portal/organisations/{service.organization.pk}/words/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"fi-name": FI_ORGANISATION, "fi-description": "Kuvaus.",
+                                 "sv-name": "", "en-name": ""})
+    assert response.status_code == 302
+    assert OrganizationText.objects.get(organization=service.organization,
+                                        language="fi").name == FI_ORGANISATION
+    assert AuditEntry.objects.filter(action="organization.texts").exists()
+    assert FI_ORGANISATION in Client().get(f"/fi/find-help/{service.pk}/").content.decode()
+    assert client.post(url, {"fi-name": "x" * 201}).status_code == 400
+    clinician = make_member(service.organization, "clinician")
+    other = Client()
+    sign_in(other, clinician)
+    assert other.get(url).status_code == 404  # only managers
+
+
+def test_an_organisations_names_go_out_and_come_back_in_hsds(service):
+    from directory.hsds import directory_export, directory_import
+
+    OrganizationText.objects.create(organization=service.organization, language="sv",
+                                    name="Ordens organisation", description="Beskrivning.")
+    document = directory_export()
+    exported = next(item for item in document["organizations"]
+                    if item["id"] == str(service.organization.pk))
+    codes = {attribute["taxonomy_term"]["code"]: attribute["value"]
+             for attribute in exported["attributes"]}
+    assert codes["org-text:sv:name"] == "Ordens organisation"
+    assert codes["org-text:sv:description"] == "Beskrivning."
+    OrganizationText.objects.all().delete()
+    directory_import(document=document)
+    text = OrganizationText.objects.get(organization=service.organization, language="sv")
+    assert (text.name, text.description) == ("Ordens organisation", "Beskrivning.")
