@@ -56,7 +56,15 @@ if str(ROOT) not in sys.path:  # run as a script: bench/directory.py
     sys.path.insert(0, str(ROOT))
 
 from bench.web import BenchError, fetch, production_env, say, wait_until_up  # noqa: E402
-from proof.stack import LOOPBACK, PYTHON, find_program, free_port, gunicorn_process  # noqa: E402
+from proof.stack import (  # noqa: E402
+    LOOPBACK,
+    PYTHON,
+    StackError,
+    find_program,
+    free_port,
+    gunicorn_process,
+    run_manage,
+)
 from proof.wrk import interleaved, median_run, parse_wrk, ratio  # noqa: E402
 
 BENCH_DIR = ROOT / "var" / "bench-directory"
@@ -364,19 +372,13 @@ def in_django(env: dict[str, str], *args: str, timeout: float = 600) -> dict:
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 600) -> tuple[str, float]:
+    """manage.py (proof.stack.run_manage): its output and how long it took, in seconds."""
     started = time.perf_counter()
-    result = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise BenchError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout.strip(), time.perf_counter() - started
+    try:
+        output = run_manage(env, *args, timeout=timeout)
+    except StackError as exc:
+        raise BenchError(str(exc)) from exc
+    return output.strip(), time.perf_counter() - started
 
 
 def fresh_database() -> None:
