@@ -188,6 +188,7 @@ def test_a_clinician_replies_with_totp_and_the_visitor_reads_it_without_javascri
     visitor.goto(f"/en/find-help/{SERVICE}/refer/")
     page.get_by_label("Your message").fill(MESSAGE)
     page.get_by_label("I have read this.").check()
+    page.get_by_label("I am 18 or older.").check()  # the demo service works from 18
     with page.expect_navigation():
         page.get_by_role("button", name="Send my message").click()
     codename = page.locator("#codename").inner_text().strip()  # written down by the visitor
