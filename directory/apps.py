@@ -10,10 +10,11 @@ class DirectoryConfig(AppConfig):
     def ready(self):
         from accounts.models import OrganizationKey
 
-        from .models import Location, Organization, Service, ServiceText
+        from .models import Location, Organization, OrganizationText, Service, ServiceText
         from .selectors import DIRECTORY_PAGES
 
         # The admin and the HSDS import write these rows directly (model saves, inlines,
         # cascades, locations' services), and none of them uses bulk writes. An organisation's
         # first key makes its services' "Contact this service anonymously" appear.
-        DIRECTORY_PAGES.watch(Organization, Service, ServiceText, Location, OrganizationKey)
+        DIRECTORY_PAGES.watch(Organization, OrganizationText, Service, ServiceText, Location,
+                              OrganizationKey)
