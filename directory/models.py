@@ -32,7 +32,11 @@ class NamedInLanguages:
     def name_in(self, language: str) -> str:
         """Its name for a visitor reading `language`: its own name in that language if it has
         written one, else its name. A name is not a text that wants translating, so no 'shown
-        in English' notice goes with it."""
+        in English' notice goes with it. `own_names` ({language: name}), where a reader set
+        it (directory.selectors.SearchIndex knows every name), saves reading the texts."""
+        own_names = self.__dict__.get("own_names")
+        if own_names is not None:
+            return own_names.get(language) or self.name
         for text in self.texts.all():  # prefetched where many are shown
             if text.language == language and text.name.strip():
                 return text.name

@@ -16,7 +16,7 @@ from helpportal.renders import LocalRenders, RenderedPages
 from helpportal.vocabulary import Audience
 
 from . import vocabulary
-from .models import DirectoryVersion, Organization, Service
+from .models import DirectoryVersion, Organization, OrganizationText, Service, ServiceText
 
 # Services per page of search results; pages beyond MAX_PAGE are not asked for by any link
 # and count as a value that was not understood (so that they cannot make new cache keys).
@@ -160,6 +160,19 @@ class SearchIndex:
                 positions.setdefault(term, []).append(position)
         self.every = (1 << len(self.ids)) - 1
         self.sets = {term: _bitset(found) for term, found in positions.items()}
+        # Every own name per language, so that a page of results needs no texts read.
+        self.names: dict[tuple[str, uuid.UUID], dict[str, str]] = {}
+        for kind, rows in (
+            ("service", ServiceText.objects.exclude(name="").values_list(
+                "service_id", "language", "name")),
+            ("organization", OrganizationText.objects.exclude(name="").values_list(
+                "organization_id", "language", "name")),
+        ):
+            for pk, language, name in rows:
+                self.names.setdefault((kind, pk), {})[language] = name
+
+    def own_names(self, kind: str, pk) -> dict[str, str]:
+        return self.names.get((kind, pk), {})
 
     def codes(self, kind: str) -> list[str]:
         return sorted(code for term_kind, code in self.sets if term_kind == kind)
@@ -226,10 +239,16 @@ class Matches:
 
 
 def directory_services(ids) -> dict[uuid.UUID, Service]:
-    """The published services of `ids`, by id, with their organisations and texts (a card
-    shows the name in the visitor's language)."""
-    return (Service.objects.published().select_related("organization")
-            .prefetch_related("texts", "organization__texts").order_by().in_bulk(list(ids)))
+    """The published services of `ids`, by id, with their organisations, each knowing its own
+    names per language from the search index (what a result card shows: local_name)."""
+    index = search_index()
+    services = (Service.objects.published().select_related("organization").order_by()
+                .in_bulk(list(ids)))
+    for service in services.values():
+        service.own_names = index.own_names("service", service.pk)
+        service.organization.own_names = index.own_names("organization",
+                                                         service.organization_id)
+    return services
 
 
 def directory_search(filters: DirectoryFilters) -> Matches:
