@@ -4,6 +4,8 @@
     python3 dev.py run     set up, then serve the site on http://127.0.0.1:8000/
     python3 dev.py test    set up, then run the whole test suite
     python3 dev.py proof   the proof harness (docs/proof.md); --short is CI's version
+    python3 dev.py code demo-clinician
+                           the second-factor code of a demo account `run` made, for now
 
 Set-up is idempotent: a virtual environment in .venv, the locked dependencies
 (requirements/*.txt, installed with --require-hashes), migrations, and demo content for `run`.
@@ -83,12 +85,25 @@ def run(args: list[str]) -> int:
     manage("seed_content")
     manage("hsds_import", str(ROOT / "directory" / "seed" / "demo-directory.json"),
            "--skip-existing")
-    # The demo organisations take referrals once they have keys; nobody holds these, so the
-    # recovery keys printed (once, on the first run) are the only way to read what is sent.
+    # Staff accounts to try the portal and the editor with; it prints their names and
+    # password. DEBUG only: with DEBUG off it refuses, says why, and the site runs without.
+    subprocess.run([str(PYTHON), str(ROOT / "manage.py"), "demo_accounts"])
+    # The other demo organisations take referrals once they have keys; nobody holds these, so
+    # the recovery keys printed (once, on the first run) are the only way to read what is sent.
     manage("organization_key", "--demo")
     address = args[0] if args else "127.0.0.1:8000"
     say(f"serving on http://{address}/ (Ctrl-C stops it)")
     os.execv(str(PYTHON), [str(PYTHON), str(ROOT / "manage.py"), "runserver", address])
+
+
+def code(args: list[str]) -> int:
+    """The current second-factor code of a demo account (`run` made them)."""
+    if len(args) != 1:
+        print("usage: python3 dev.py code demo-clinician", file=sys.stderr)
+        return 2
+    ensure_venv("base.txt")
+    return subprocess.run([str(PYTHON), str(ROOT / "manage.py"), "demo_accounts", "--code",
+                           args[0]]).returncode
 
 
 def test(args: list[str]) -> int:
@@ -210,7 +225,7 @@ def main() -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs on whatever python3 there is)
         print("Helpportal needs Python 3.11 or newer.", file=sys.stderr)
         return 2
-    commands = {"run": run, "test": test, "proof": proof}
+    commands = {"run": run, "code": code, "test": test, "proof": proof}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
