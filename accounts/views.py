@@ -246,7 +246,7 @@ def enrol_view(request):
         {
             "form": form,
             "next": next_value,
-            "title": _("Set up your second step"),
+            "title": _("Set up two-step sign-in"),
             "qr": qr_svg(device.config_url, _("QR code for your authenticator app")),
             "secret": grouped(b32encode(device.bin_key).decode()),
             "issuer": settings.OTP_TOTP_ISSUER,

@@ -9,25 +9,61 @@ from . import vocabulary
 from .models import REPLY_DAYS_MAX, Service
 
 
-def _code_list(value: str) -> list[str]:
-    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+def _sorted_by_name(codes, name) -> list[tuple[str, str]]:
+    return sorted(((code, name(code)) for code in codes),
+                  key=lambda pair: (pair[1].casefold(), pair[0]))
+
+
+def language_choices(chosen=()) -> list[tuple[str, str]]:
+    """Every ISO 639-1 language, named in the staff member's language: the chosen ones first,
+    then the site's languages, then all by name."""
+    site = [code for code, _name in settings.LANGUAGES]
+    first = list(dict.fromkeys([*chosen, *site]))
+    rest = vocabulary.language_codes() - set(first)
+    return ([(code, vocabulary.language_name(code)) for code in first if
+             vocabulary.is_language(code)] + _sorted_by_name(rest, vocabulary.language_name))
+
+
+def area_choices(country: str, chosen=()) -> list[tuple[str, str]]:
+    """Every country, named in the staff member's language, and the regions of the
+    organisation's own country (and any region already chosen): the chosen ones first, then
+    the organisation's country and its regions, then every country by name."""
+    regions = sorted(vocabulary.region_codes_of(country)) if country else []
+    first = list(dict.fromkeys([*chosen, *([country] if country else []), *regions]))
+    rest = vocabulary.country_codes() - set(first)
+    return ([(code, vocabulary.area_name(code)) for code in first if vocabulary.is_area(code)]
+            + _sorted_by_name(rest, vocabulary.area_name))
 
 
 class ServiceStatusForm(forms.ModelForm):
-    """What a clinician keeps current about their service."""
+    """What a clinician keeps current about their service. Languages and areas are chosen from
+    lists named in the staff member's language, never typed as codes."""
 
-    languages = forms.CharField(
+    languages = forms.MultipleChoiceField(
         label=_("Languages"),
-        help_text=_("ISO 639-1 codes separated by commas, for example: fi, sv, en"),
+        help_text=_("The languages people can be helped in. Those chosen are listed first."),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one language."),
+                        "invalid_choice": _("Choose languages from the list.")},
     )
-    service_areas = forms.CharField(
+    service_areas = forms.MultipleChoiceField(
         label=_("Areas served"),
-        help_text=_("ISO 3166 country or region codes separated by commas, for example: FI, SE-AB"),
+        help_text=_("Countries, or regions of your organisation's country. Those chosen are "
+                    "listed first."),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one country or region."),
+                        "invalid_choice": _("Choose countries and regions from the list.")},
     )
     delivery_modes = forms.MultipleChoiceField(
         label=_("Delivery modes"),
         choices=list(vocabulary.DELIVERY_MODES.items()),
         widget=forms.CheckboxSelectMultiple,
+    )
+    notify_messages = forms.BooleanField(
+        label=_("Email a notice when a person you are in contact with writes again"),
+        help_text=_("To your organisation's notification address; it says only that a "
+                    "message is waiting, never who wrote or what."),
+        required=False,
     )
 
     class Meta:
@@ -44,9 +80,12 @@ class ServiceStatusForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["languages"] = ", ".join(self.instance.languages)
-            self.initial["service_areas"] = ", ".join(self.instance.service_areas)
+        service = self.instance
+        self.fields["languages"].choices = language_choices(service.languages)
+        self.fields["service_areas"].choices = area_choices(service.organization.country,
+                                                            service.service_areas)
+        if not self.is_bound:
+            self.initial["notify_messages"] = "messages" in service.referral_channels
         self.fields["waitlist_weeks"].widget.attrs.update({"min": 1, "max": 104})
         self.fields["reply_days"].widget.attrs.update({"min": 1, "max": REPLY_DAYS_MAX})
         self.fields["reply_days"].error_messages.update({
@@ -54,33 +93,11 @@ class ServiceStatusForm(forms.ModelForm):
             "max_value": _("Give at most %(limit_value)s working days."),
         })
 
-    def clean_languages(self):
-        values = [code.lower() for code in _code_list(self.cleaned_data["languages"])]
-        unknown = [code for code in values if not vocabulary.is_language(code)]
-        if unknown:
-            raise forms.ValidationError(
-                _(
-                    "Not a language code: %(codes)s. Use two-letter ISO 639-1 codes such as fi or sv."  # noqa: E501
-                ),
-                params={"codes": ", ".join(unknown)},
-            )
-        if not values:
-            raise forms.ValidationError(_("Name at least one language."))
-        return list(dict.fromkeys(values))
-
-    def clean_service_areas(self):
-        values = [code.upper() for code in _code_list(self.cleaned_data["service_areas"])]
-        unknown = [code for code in values if not vocabulary.is_area(code)]
-        if unknown:
-            raise forms.ValidationError(
-                _(
-                    "Not a country or region code: %(codes)s. Use ISO 3166 codes such as FI or FI-18."  # noqa: E501
-                ),
-                params={"codes": ", ".join(unknown)},
-            )
-        if not values:
-            raise forms.ValidationError(_("Name at least one country or region."))
-        return list(dict.fromkeys(values))
+    def referral_channels(self) -> list[str]:
+        """The service's channels with the message notice on or off as chosen."""
+        channels = [channel for channel in self.instance.referral_channels
+                    if channel != "messages"]
+        return channels + (["messages"] if self.cleaned_data["notify_messages"] else [])
 
     def clean(self):
         cleaned = super().clean()

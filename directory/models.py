@@ -144,7 +144,8 @@ class Service(NamedInLanguages, models.Model):
         _("referral channels"),
         default=list,
         blank=True,
-        help_text=_("Besides the portal inbox (always): 'email' and/or 'webhook'."),
+        help_text=_("Besides the portal inbox (always): 'email' and/or 'webhook'; 'messages' "
+                    "also emails a content-free notice when a person writes again."),
     )
     webhook_url = models.URLField(_("webhook address"), blank=True)
     webhook_secret = models.CharField(

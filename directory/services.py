@@ -15,6 +15,7 @@ SERVICE_EDITABLE_FIELDS = (
     "reply_days",
     "languages",
     "delivery_modes",
+    "referral_channels",
     "service_areas",
 )
 

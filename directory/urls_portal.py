@@ -5,6 +5,7 @@ from django.urls import path
 from . import views_portal
 
 urlpatterns = [
+    path("organisations/<uuid:pk>/services/", views_portal.services_list, name="services"),
     path("services/<uuid:pk>/", views_portal.service_edit, name="service_edit"),
     path("organisations/<uuid:pk>/members/", views_portal.members, name="members"),
     path(

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts import keys
+from accounts import keys, roles
 from accounts.decorators import portal_member_required
 from accounts.keystore import keystore_private
 from accounts.models import Membership
@@ -25,6 +25,19 @@ from .forms import (
 
 
 @portal_member_required
+@require_safe
+def services_list(request, pk):
+    """An organisation's services, each with what a visitor sees of it now and a way to
+    change it."""
+    organization = selectors.organization_get_for_user(request.user, pk)
+    return render(request, "directory/portal/services.html", {
+        "organization": organization,
+        "services": organization.services.order_by("name", "pk"),
+        "managed": roles.may_manage_organization(request.user, organization.pk),
+    })
+
+
+@portal_member_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def service_edit(request, pk):
     service = selectors.service_get_for_user(request.user, pk)
@@ -37,12 +50,13 @@ def service_edit(request, pk):
         texts = ServiceTextsForm(request.POST, service=service)
         if form.is_valid() and texts.is_valid():
             changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            changes["referral_channels"] = form.referral_channels()
             with transaction.atomic():
                 services.service_update(actor=request.user, service=service, **changes)
                 services.service_texts_update(actor=request.user, service=service,
                                               texts=texts.texts())
             messages.success(request, _("Saved. The directory shows the change now."))
-            return redirect("portal:dashboard")
+            return redirect("portal:services", pk=service.organization_id)
         status = 400
     else:
         form = ServiceStatusForm(instance=service)

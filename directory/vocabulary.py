@@ -32,6 +32,11 @@ def region_codes() -> frozenset[str]:
     return frozenset(sub.code for sub in pycountry.subdivisions)
 
 
+@lru_cache(maxsize=64)
+def region_codes_of(country: str) -> frozenset[str]:
+    return frozenset(sub.code for sub in pycountry.subdivisions.get(country_code=country) or ())
+
+
 def is_language(code: str) -> bool:
     return code in language_codes()
 

@@ -241,6 +241,8 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# The site's English is British, and so are its dates (helpportal/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["helpportal.formats"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 

@@ -61,7 +61,15 @@ def healthz(request):
     )
 
 
+STAFF_ERRORS = {"errors/403.html": "errors/staff_403.html",
+                "errors/404.html": "errors/staff_404.html"}
+
+
 def _error(request, status, template):
+    """The error page in the site's layout; under /staff/ the 403 and 404 pages come in the
+    staff layout, with the staff navigation for someone signed in."""
+    if request.path.startswith("/staff/"):
+        template = STAFF_ERRORS.get(template, template)
     return render(request, template, status=status)
 
 

@@ -122,16 +122,17 @@ def _send_webhook(delivery: Outbox) -> None:
         raise TransientFailure(type(error).__name__) from None
 
 
-def _send_email(delivery: Outbox) -> None:
+def _send_notice(delivery: Outbox, subject: str, first_line: str) -> None:
+    """A content-free email to the organisation: what happened, never a word of it."""
     organization = delivery.referral.service.organization
     if not organization.email.strip():
         # send_mail would drop the empty recipient, send to no one and report success.
         raise TransientFailure("no email address")
     try:
         send_mail(
-            subject="A new referral is waiting",
+            subject=subject,
             message=(
-                "A new referral is waiting in your Helpportal inbox.\n\n"
+                f"{first_line}\n\n"
                 "For privacy this message says nothing more. Sign in to read it.\n"
             ),
             from_email=None,
@@ -139,6 +140,16 @@ def _send_email(delivery: Outbox) -> None:
         )
     except OSError as error:
         raise TransientFailure(type(error).__name__) from None
+
+
+def _send_email(delivery: Outbox) -> None:
+    _send_notice(delivery, "A new referral is waiting",
+                 "A new referral is waiting in your Helpportal inbox.")
+
+
+def _send_message_notice(delivery: Outbox) -> None:
+    _send_notice(delivery, "A new message is waiting",
+                 "A person you are in contact with wrote a new message in your Helpportal inbox.")
 
 
 def _deliver_to_inbox(delivery: Outbox) -> None:
@@ -151,6 +162,7 @@ SENDERS = {
     Outbox.Channel.INBOX: _deliver_to_inbox,
     Outbox.Channel.EMAIL: _send_email,
     Outbox.Channel.WEBHOOK: _send_webhook,
+    Outbox.Channel.NOTICE: _send_message_notice,
 }
 
 

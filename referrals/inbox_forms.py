@@ -6,14 +6,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Referral
+from .services import STATES_A_CLINICIAN_CHOOSES
 
 
 class InboxFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("Show"),
         required=False,
-        choices=[("", _("All referrals"))] + list(Referral.State.choices)
-        + [("held", _("Held for review"))],
+        choices=[("", _("All referrals")), ("unread", _("New and unread"))]
+        + list(Referral.State.choices) + [("held", _("Held for review"))],
     )
 
 
@@ -34,8 +35,14 @@ class ReplyForm(forms.Form):
 
 
 class StateForm(forms.Form):
+    """The states a clinician moves a referral to (referrals.services.state_move decides which
+    move is allowed or asks first); `confirm` is the answer to that question."""
+
     state = forms.ChoiceField(
         label=_("State"),
-        choices=Referral.State.choices,
-        error_messages={"invalid_choice": _("Choose one of the listed states.")},
+        choices=[(state, Referral.State(state).label)
+                 for state in STATES_A_CLINICIAN_CHOOSES],
+        error_messages={"invalid_choice": _("Choose one of the listed states."),
+                        "required": _("Choose one of the listed states.")},
     )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -51,6 +51,14 @@ class Referral(models.Model):
     # Taken during a flood (referrals/limits.py): stored and readable in its mailbox, but its
     # service is told only when it is released. The day it was held, or None.
     held_on = models.DateField(null=True, blank=True, db_index=True)
+    # The day a clinician of its organisation first opened it; None while it is new to them.
+    # Read and unread are the organisation's, not each clinician's: a team shares one inbox
+    # (docs/portal.md, "New and unread").
+    opened_on = models.DateField(null=True, blank=True)
+    # The day the visitor deleted everything ("forget me"): from then on the referral holds no
+    # word, no key and no codename lookup, only this note for the clinicians' thread, and is
+    # closed, so that retention purges it (referrals.services.referral_forget).
+    forgotten_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_on", "id"]
@@ -90,6 +98,11 @@ class MailboxMessage(models.Model):
     )
     body_encrypted = models.TextField()
     created_on = models.DateField(default=timezone.localdate)
+    # A visitor's message: the day the organisation first read it (None: unread).
+    read_on = models.DateField(null=True, blank=True)
+    # A provider's reply the visitor deleted: its text is gone, this day stays as a note in
+    # the clinicians' thread (referrals.services.mailbox_visitor_delete_reply).
+    deleted_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -107,6 +120,9 @@ class Outbox(models.Model):
         INBOX = "inbox", _("Portal inbox")
         EMAIL = "email", _("Email notice")
         WEBHOOK = "webhook", _("Webhook")
+        # A content-free email that a person in contact wrote again: one row per referral,
+        # sent again only after the organisation has read what came before.
+        NOTICE = "notice", _("Email notice of a new message")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")

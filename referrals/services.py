@@ -1,6 +1,7 @@
 """Writes about referrals: creation, the mailbox, states, retention. Each staff action is
 audited (accounts.services.audit_record)."""
 
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -188,43 +189,150 @@ class MessageHoldsCodename(Exception):
 
 @transaction.atomic
 def mailbox_visitor_write(*, referral: Referral, codename: str, body: str) -> MailboxMessage:
+    """The visitor writes again: unread for the organisation until a clinician opens the
+    thread; with the service's "messages" channel, a content-free email says so (once for
+    what is unread, see message_notice_queue)."""
     if contains_codename(body, codename_normalise(codename)):
         raise MessageHoldsCodename
+    unread_before = MailboxMessage.objects.filter(
+        referral=referral, sender=MailboxMessage.Sender.VISITOR, read_on__isnull=True).exists()
     message = MailboxMessage.objects.create(
         referral=referral, sender=MailboxMessage.Sender.VISITOR,
         body_encrypted=thread_text_seal(referral, body),
     )
     Referral.objects.filter(pk=referral.pk).update(last_activity_on=timezone.localdate())
+    if not unread_before:
+        message_notice_queue(referral)
     return message
+
+
+def message_notice_queue(referral: Referral) -> Outbox | None:
+    """Queue the content-free email that a person wrote again, if the service asks for it
+    ("messages" among its referral channels) and its organisation has an address. One row per
+    referral (channel NOTICE): made at the first new message, made pending again at the first
+    one after the organisation read the others; a notice still pending covers this one too."""
+    service = Service.objects.select_related("organization").get(pk=referral.service_id)
+    if ("messages" not in service.referral_channels or not service.organization.email
+            or referral.held_on is not None):
+        return None
+    notice, made = Outbox.objects.select_for_update().get_or_create(
+        referral=referral, channel=Outbox.Channel.NOTICE)
+    if not made:
+        if notice.state == Outbox.State.PENDING:
+            return notice
+        notice.state, notice.attempts, notice.last_error = Outbox.State.PENDING, 0, ""
+        notice.next_attempt_at, notice.delivered_at = timezone.now(), None
+        notice.save(update_fields=["state", "attempts", "last_error", "next_attempt_at",
+                                   "delivered_at"])
+    transaction.on_commit(lambda pk=str(notice.pk): delivery_queue(pk))
+    return notice
 
 
 @transaction.atomic
 def mailbox_visitor_delete_reply(*, referral: Referral, message_id: int) -> bool:
-    deleted, _ = MailboxMessage.objects.filter(
-        referral=referral, pk=message_id, sender=MailboxMessage.Sender.PROVIDER
-    ).delete()
+    """The visitor deletes a reply: its text is gone for good; the day stays, as a note in
+    the clinicians' thread ("The person deleted a reply on ..."). False if there was no such
+    reply in this mailbox (or it was deleted before)."""
+    deleted = MailboxMessage.objects.filter(
+        referral=referral, pk=message_id, sender=MailboxMessage.Sender.PROVIDER,
+        deleted_on__isnull=True,
+    ).update(body_encrypted="", deleted_on=timezone.localdate())
     return bool(deleted)
 
 
 @transaction.atomic
 def referral_forget(*, referral: Referral) -> None:
-    """The visitor's "forget me": the referral, its messages and deliveries are deleted."""
-    Referral.objects.filter(pk=referral.pk).delete()
+    """The visitor's "forget me": every word, every key and the codename's lookup are deleted,
+    with the messages and deliveries. What stays is a note for the clinicians ("The person
+    closed their mailbox on ..."): the service, the days, closed, so that retention purges it
+    like any closed referral."""
+    today = timezone.localdate()
+    MailboxMessage.objects.filter(referral=referral).delete()
+    Outbox.objects.filter(referral=referral).delete()
+    Referral.objects.filter(pk=referral.pk).update(
+        codename_hash=f"forgotten-{uuid.uuid4().hex}",  # unique, and derived from nothing
+        message_encrypted="", contact_encrypted="", preferred_language="",
+        public_key=None, key_for_organization=None, key_for_visitor=None,
+        visitor_public_key=None, held_on=None,
+        state=Referral.State.CLOSED, closed_on=today, forgotten_on=today,
+        last_activity_on=today,
+    )
 
 
 @transaction.atomic
-def referral_view_record(*, actor, referral: Referral) -> None:
+def referral_open(*, actor, referral: Referral) -> set[int]:
+    """A clinician opened the thread: recorded in the audit log, and the referral and its
+    visitor messages are no longer new to the organisation. Returns the ids of the visitor
+    messages that were unread until now, for the page to mark them new."""
     audit_record(actor=actor, action="referral.view", organization=referral.service.organization,
                  target=referral)
+    today = timezone.localdate()
+    if referral.opened_on is None:
+        Referral.objects.filter(pk=referral.pk, opened_on__isnull=True).update(opened_on=today)
+    unread = MailboxMessage.objects.filter(referral=referral,
+                                           sender=MailboxMessage.Sender.VISITOR,
+                                           read_on__isnull=True)
+    ids = set(unread.values_list("pk", flat=True))
+    unread.filter(pk__in=ids).update(read_on=today)
+    return ids
+
+
+# The order a referral moves in. NEW and DELIVERED are the system's (a referral is delivered
+# to the inbox by referrals.delivery); a clinician moves it to the others.
+STATE_ORDER = [Referral.State.NEW, Referral.State.DELIVERED, Referral.State.ACKNOWLEDGED,
+               Referral.State.IN_CONTACT, Referral.State.CLOSED]
+STATES_A_CLINICIAN_CHOOSES = [Referral.State.ACKNOWLEDGED, Referral.State.IN_CONTACT,
+                              Referral.State.CLOSED]
+
+
+class StateMove:
+    SAME = "same"          # nothing to change
+    ALLOWED = "allowed"    # onwards: done at once
+    CONFIRM = "confirm"    # closing (the retention clock starts) or any step back: asked first
+    REFUSED = "refused"    # to a state only the system sets, or on a closed mailbox
+
+
+def state_move(referral: Referral, state: str) -> str:
+    """The written rule for a change of a referral's state (docs/portal.md, "States").
+
+    Onwards (acknowledged, then in contact) is allowed; closing asks first, because the
+    referral and its messages are deleted when the retention period after closing ends; any
+    step back (in contact to acknowledged, reopening a closed one) asks first; new and
+    delivered are set by the system only; a referral whose person closed their mailbox moves
+    no more."""
+    if state not in Referral.State.values:
+        return StateMove.REFUSED
+    if state == referral.state:
+        return StateMove.SAME
+    if state not in STATES_A_CLINICIAN_CHOOSES or referral.forgotten_on is not None:
+        return StateMove.REFUSED
+    if state == Referral.State.CLOSED:
+        return StateMove.CONFIRM
+    if STATE_ORDER.index(state) < STATE_ORDER.index(referral.state):
+        return StateMove.CONFIRM
+    return StateMove.ALLOWED
+
+
+class StateMoveRefused(Exception):
+    """The move is refused, or asks to be confirmed first: `move` says which."""
+
+    def __init__(self, move: str):
+        super().__init__(move)
+        self.move = move
 
 
 @transaction.atomic
-def referral_set_state(*, actor, referral: Referral, state: str) -> Referral:
-    if state not in Referral.State.values:
-        raise ValueError(state)
-    old = referral.state
-    if old == state:
+def referral_set_state(*, actor, referral: Referral, state: str,
+                       confirmed: bool = False) -> Referral:
+    """Move the referral to `state` as state_move() allows; StateMoveRefused if it refuses, or
+    if it asks for confirmation and `confirmed` is not given. Reopening clears the day it was
+    closed (its deletion is off again)."""
+    move = state_move(referral, state)
+    if move == StateMove.SAME:
         return referral
+    if move == StateMove.REFUSED or (move == StateMove.CONFIRM and not confirmed):
+        raise StateMoveRefused(move)
+    old = referral.state
     referral.state = state
     referral.closed_on = timezone.localdate() if state == Referral.State.CLOSED else None
     referral.save(update_fields=["state", "closed_on"])
@@ -241,8 +349,7 @@ def referral_reply(*, actor, referral: Referral, body: str) -> MailboxMessage:
         referral=referral, sender=MailboxMessage.Sender.PROVIDER, author=actor,
         body_encrypted=thread_text_seal(referral, body),
     )
-    if referral.state in (Referral.State.NEW, Referral.State.DELIVERED,
-                          Referral.State.ACKNOWLEDGED):
+    if state_move(referral, Referral.State.IN_CONTACT) == StateMove.ALLOWED:
         referral_set_state(actor=actor, referral=referral, state=Referral.State.IN_CONTACT)
     Referral.objects.filter(pk=referral.pk).update(last_activity_on=timezone.localdate())
     audit_record(actor=actor, action="referral.reply", organization=referral.service.organization,

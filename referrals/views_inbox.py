@@ -2,6 +2,7 @@
 a change of state. Access is decided in selectors (another organisation's referral is not
 found); every page that shows a referral's words is recorded in the audit log."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
@@ -18,6 +19,7 @@ from helpportal.sealing import SealError
 
 from . import crypto, selectors, services
 from .inbox_forms import InboxFilterForm, ReplyForm, StateForm
+from .models import Referral
 
 PER_PAGE = 50
 
@@ -44,10 +46,27 @@ def inbox(request, pk):
     )
 
 
-def _render_referral(request, referral, *, reply_form=None, state_form=None, status=200):
+def _render_referral(request, referral, *, reply_form=None, state_form=None, confirm=None,
+                     status=200):
     """The referral with its words opened by the member's key; recorded as a view by this
-    user. A member who cannot open it (no key in this session, or not given the
-    organisation's key yet) is told why, with 403, and sees no word of it."""
+    user, and no longer new to the organisation (what was new is marked so on this page). A
+    member who cannot open it (no key in this session, or not given the organisation's key
+    yet) is told why, with 403, and sees no word of it. A referral whose person closed their
+    mailbox has no words left: the page says so. `confirm`: the state a clinician chose that
+    asks to be confirmed first (services.state_move)."""
+    organization = referral.service.organization
+    context = {
+        "referral": referral,
+        "organization": organization,
+        "reply_form": reply_form or ReplyForm(),
+        "state_form": state_form or StateForm(initial={"state": referral.state}),
+        "confirm": confirm,
+        "confirm_label": Referral.State(confirm).label if confirm else "",
+        "retention_days": settings.REFERRAL_RETENTION_DAYS,
+    }
+    if referral.forgotten_on:
+        services.referral_open(actor=request.user, referral=referral)
+        return render(request, "referrals/portal/referral.html", context, status=status)
     try:
         private = keystore_private(request)
     except KeyRefused:
@@ -62,11 +81,11 @@ def _render_referral(request, referral, *, reply_form=None, state_form=None, sta
         return render(
             request,
             "referrals/portal/referral_locked.html",
-            {"referral": referral, "organization": referral.service.organization,
-             "reason": reason},
+            {"referral": referral, "organization": organization, "reason": reason},
             status=403,
         )
-    services.referral_view_record(actor=request.user, referral=referral)
+    referral_was_new = referral.opened_on is None
+    new_messages = services.referral_open(actor=request.user, referral=referral)
 
     def opened(token: str) -> str | None:
         try:
@@ -80,26 +99,22 @@ def _render_referral(request, referral, *, reply_form=None, state_form=None, sta
             "sender_display": message.get_sender_display(),
             "author": message.author.username if message.author else "",
             "created_on": message.created_on,
-            "body": opened(message.body_encrypted),
+            "deleted_on": message.deleted_on,
+            "new": message.pk in new_messages,
+            "body": None if message.deleted_on else opened(message.body_encrypted),
         }
         for message in selectors.referral_thread(referral)
     ]
-    return render(
-        request,
-        "referrals/portal/referral.html",
-        {
-            "referral": referral,
-            "organization": referral.service.organization,
-            "message": opened(referral.message_encrypted),
-            "contact": opened(referral.contact_encrypted),
-            "language": (vocabulary.language_name(referral.preferred_language)
-                         if referral.preferred_language else ""),
-            "thread": thread,
-            "reply_form": reply_form or ReplyForm(),
-            "state_form": state_form or StateForm(initial={"state": referral.state}),
-        },
-        status=status,
-    )
+    context.update({
+        "referral_was_new": referral_was_new,
+        "message": opened(referral.message_encrypted),
+        "contact": opened(referral.contact_encrypted),
+        "language": (vocabulary.language_name(referral.preferred_language)
+                     if referral.preferred_language else ""),
+        "thread": thread,
+        "new_count": len(new_messages),
+    })
+    return render(request, "referrals/portal/referral.html", context, status=status)
 
 
 @portal_member_required
@@ -115,6 +130,8 @@ def referral_reply(request, pk):
     if request.method != "POST":  # after the lookup: someone else's referral stays a 404
         return HttpResponseNotAllowed(["POST"])
     form = ReplyForm(request.POST)
+    if referral.forgotten_on:  # the page offers no reply box; an older tab may still
+        return _render_referral(request, referral, status=409)
     if not form.is_valid():
         return _render_referral(request, referral, reply_form=form, status=400)
     services.referral_reply(actor=request.user, referral=referral, body=form.cleaned_data["body"])
@@ -124,15 +141,25 @@ def referral_reply(request, pk):
 
 @portal_member_required
 def referral_state(request, pk):
+    """Move the referral on as services.state_move allows: at once, or, for closing and for a
+    step back, after the page has asked and the clinician confirmed."""
     referral = selectors.referral_get_for_user(request.user, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = StateForm(request.POST)
     if not form.is_valid():
         return _render_referral(request, referral, state_form=form, status=400)
-    referral = services.referral_set_state(
-        actor=request.user, referral=referral, state=form.cleaned_data["state"]
-    )
+    state = form.cleaned_data["state"]
+    try:
+        referral = services.referral_set_state(actor=request.user, referral=referral,
+                                               state=state,
+                                               confirmed=form.cleaned_data["confirm"])
+    except services.StateMoveRefused as refused:
+        if refused.move == services.StateMove.CONFIRM:
+            return _render_referral(request, referral, state_form=form, confirm=state)
+        form.add_error("state", _("A referral whose person closed their mailbox stays closed.")
+                       if referral.forgotten_on else _("Choose one of the listed states."))
+        return _render_referral(request, referral, state_form=form, status=400)
     messages.success(
         request, _("State changed to: %(state)s.") % {"state": referral.get_state_display()}
     )

@@ -333,7 +333,8 @@ def _thread(referral: Referral, private: bytes | None) -> list[dict]:
         "on": referral.created_on,
         "body": readable(referral.message_encrypted),
     }]
-    for message in referral.messages.order_by("id"):
+    # A reply the visitor deleted is gone from their mailbox (the clinicians see a note).
+    for message in referral.messages.filter(deleted_on__isnull=True).order_by("id"):
         thread.append({
             "id": message.pk,
             "sender": message.sender,

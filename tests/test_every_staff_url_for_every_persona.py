@@ -52,6 +52,7 @@ NAMED = {
     "staff:key": staff_only(302),  # only when the password no longer opens the key
     "portal:dashboard": expect(**OF_A, clinician_b=200),
     "portal:service_edit": expect(**OF_A),
+    "portal:services": expect(**OF_A),
     "portal:members": expect(manager_a=200),
     "portal:organization_texts": expect(manager_a=200),
     "portal:member_remove": expect(manager_a=405),
@@ -236,6 +237,7 @@ def url_for(route: str, name: str, world, *, unknown: bool = False) -> str | Non
     if "<uuid:pk>" in route and not unknown:
         by_name = {
             "portal:service_edit": world.service_a.pk,
+            "portal:services": world.org_a.pk,
             "portal:members": world.org_a.pk,
             "portal:organization_texts": world.org_a.pk,
             "portal:member_remove": world.org_a.pk,

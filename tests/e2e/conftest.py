@@ -51,6 +51,24 @@ class Visit:
         assert response.status == 200, f"{path} answered {response.status}"
         return response
 
+    def sign_in(self, user) -> None:
+        """Sign in as a staff member would: the password form, then the code their
+        authenticator app shows now (tests/staff/factories.py)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tests.staff.factories import PASSWORD, code_for
+
+        page = self.page
+        self.goto("/staff/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code").fill(code_for(TOTPDevice.objects.get(user=user,
+                                                                       confirmed=True)))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:

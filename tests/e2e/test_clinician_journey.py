@@ -2,11 +2,10 @@
 without JavaScript sees it in the directory."""
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership
 from directory.models import Service
-from tests.staff.factories import PASSWORD, code_for, make_user
+from tests.staff.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -17,21 +16,16 @@ def test_a_waitlist_set_in_the_portal_shows_in_the_directory(new_context, axe_vi
     service = Service.objects.get(pk=SERVICE)
     clinician = make_user("clinician-fi")
     Membership.objects.create(user=clinician, organization=service.organization)
-    device = TOTPDevice.objects.get(user=clinician)
 
     staff = new_context(javascript=True)
     page = staff.page
-    staff.goto("/staff/login/")
-    page.fill("#id_username", "clinician-fi")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(code_for(device))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
+    staff.sign_in(clinician)
     assert page.url.endswith("/staff/portal/")
     assert axe_violations(page) == []
 
+    page.get_by_role("navigation", name="Staff pages").get_by_role("link",
+                                                                  name="Services").click()
+    page.wait_for_url(f"**/staff/portal/organisations/{service.organization_id}/services/")
     page.get_by_role("link", name=f"Edit {service.name}").click()
     page.wait_for_url(f"**/staff/portal/services/{SERVICE}/")
     assert axe_violations(page) == []
@@ -55,13 +49,6 @@ def test_the_members_page_has_no_accessibility_violations(new_context, axe_viola
                               role=Membership.Role.MANAGER)
     staff = new_context(javascript=True)
     page = staff.page
-    staff.goto("/staff/login/")
-    page.fill("#id_username", "manager-fi")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(code_for(TOTPDevice.objects.get(user=manager)))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
+    staff.sign_in(manager)
     staff.goto(f"/staff/portal/organisations/{service.organization.pk}/members/")
     assert axe_violations(page) == []

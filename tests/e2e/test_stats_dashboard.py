@@ -7,11 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from content.models import Campaign
 from stats.services import counts_add, rollup_run
-from tests.staff.factories import PASSWORD, code_for, make_user
+from tests.staff.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -62,14 +61,7 @@ def test_a_counted_journey_shows_in_the_staff_funnel(new_context, axe_violations
     user = make_user("stats-editor")
     user.groups.add(Group.objects.get(name="Editors"))
     page = staff.page
-    staff.goto("/staff/login/")
-    page.fill("#id_username", "stats-editor")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Code").fill(code_for(TOTPDevice.objects.get(user=user)))
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
+    staff.sign_in(user)
     staff.goto("/staff/stats/")
 
     chart = page.locator('svg[role="img"][aria-labelledby="funnel-title funnel-desc"]')

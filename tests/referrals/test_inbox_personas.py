@@ -126,6 +126,11 @@ def test_both_clinicians_of_a_can_read_reply_and_move_a_referral(client, world, 
     assert REPLY in client.get(detail_url(referral)).content.decode()
 
     response = client.post(state_url(referral), {"state": "closed"})
+    assert response.status_code == 200  # closing asks first
+    assert "Close this referral?" in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.state == Referral.State.IN_CONTACT
+    response = client.post(state_url(referral), {"state": "closed", "confirm": "1"})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.state == Referral.State.CLOSED
@@ -152,14 +157,61 @@ def test_an_administrator_who_is_no_member_reads_no_referral_and_no_inbox(client
     assert referral.state != Referral.State.CLOSED
 
 
-def test_a_referral_moves_through_every_state(client, world):
+def test_a_referral_moves_on_at_once_and_closes_after_a_confirmation(client, world):
     referral = world["referral_a"]
     login_verified(client, world["anders"])
-    for state in ("delivered", "acknowledged", "in_contact", "closed", "new"):
+    for state in ("acknowledged", "in_contact"):
         assert client.post(state_url(referral), {"state": state}).status_code == 302
         referral.refresh_from_db()
         assert referral.state == state
-        assert (referral.closed_on is not None) == (state == "closed")
+    asked = client.post(state_url(referral), {"state": "closed"})
+    assert asked.status_code == 200 and 'name="confirm" value="1"' in asked.content.decode()
+    referral.refresh_from_db()
+    assert (referral.state, referral.closed_on) == ("in_contact", None)
+    assert client.post(state_url(referral), {"state": "closed", "confirm": "1"}).status_code == 302
+    referral.refresh_from_db()
+    assert referral.state == "closed" and referral.closed_on is not None
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("in_contact", "acknowledged"), ("closed", "in_contact"), ("closed", "acknowledged"),
+])
+def test_a_step_back_asks_first_and_says_from_what_to_what(client, world, before, after):
+    referral = world["referral_a"]
+    Referral.objects.filter(pk=referral.pk).update(state=before)
+    login_verified(client, world["anders"])
+    asked = client.post(state_url(referral), {"state": after})
+    html = asked.content.decode()
+    assert asked.status_code == 200
+    assert (f"Move it back from {Referral.State(before).label} to "
+            f"{Referral.State(after).label}?") in html
+    referral.refresh_from_db()
+    assert referral.state == before
+    assert client.post(state_url(referral), {"state": after, "confirm": "1"}).status_code == 302
+    referral.refresh_from_db()
+    assert referral.state == after
+    assert referral.closed_on is None  # reopened: no deletion date
+
+
+@pytest.mark.parametrize("state", ["new", "delivered", "drop", ""])
+def test_the_systems_states_and_unknown_ones_are_refused_with_a_message(client, world, state):
+    referral = world["referral_a"]
+    login_verified(client, world["anders"])
+    for confirm in ("", "1"):
+        response = client.post(state_url(referral), {"state": state, "confirm": confirm})
+        assert response.status_code == 400
+        assert "Choose one of the listed states." in response.content.decode()
+    referral.refresh_from_db()
+    assert referral.state == world["referral_a"].state
+
+
+def test_the_state_list_offers_only_the_states_a_clinician_chooses(client, world):
+    login_verified(client, world["anders"])
+    html = client.get(detail_url(world["referral_a"])).content.decode()
+    select = html[html.index('name="state"'):]
+    select = select[:select.index("</select>")]
+    assert 'value="acknowledged"' in select and 'value="closed"' in select
+    assert 'value="new"' not in select and 'value="delivered"' not in select
 
 
 def test_the_thread_shows_the_visitors_messages_and_the_replies_in_order(client, world):
@@ -180,7 +232,7 @@ def test_every_view_reply_and_state_change_is_audited_with_the_actor_and_no_word
     client.get(detail_url(referral))
     client.post(reply_url(referral), {"body": REPLY})
     client.get(detail_url(referral))
-    client.post(state_url(referral), {"state": "closed"})
+    client.post(state_url(referral), {"state": "closed", "confirm": "1"})
 
     entries = list(AuditEntry.objects.filter(target_id=str(referral.pk)).order_by("pk"))
     assert [entry.action for entry in entries] == [
@@ -265,12 +317,12 @@ def test_the_inbox_filters_by_state(client, world):
 
 def test_the_dashboard_links_each_organisation_to_its_inbox_with_the_new_count(client, world):
     referral_create(service=world["service_a"], message="Another")
-    acknowledged, _ = referral_create(service=world["service_a"], message="Seen")
-    Referral.objects.filter(pk=acknowledged.pk).update(state=Referral.State.ACKNOWLEDGED)
+    opened, _ = referral_create(service=world["service_a"], message="Seen")
+    Referral.objects.filter(pk=opened.pk).update(opened_on=opened.created_on)
     login_verified(client, world["anders"])
     html = client.get("/staff/portal/").content.decode()
     assert f'href="{inbox_url(world["org_a"])}"' in html
-    assert "Referrals: 2 new" in html
+    assert "2 new referrals" in html  # referral_a and "Another"; "Seen" was opened
     assert inbox_url(world["org_b"]) not in html
 
 

@@ -229,7 +229,8 @@ def test_the_visitor_deletes_a_provider_reply(client, sent, clinician):
     html = response.content.decode()
     assert "The reply was deleted." in html
     assert REPLY not in html
-    assert not MailboxMessage.objects.filter(pk=reply.pk).exists()
+    reply.refresh_from_db()  # its words are gone; the day stays, a note for the clinicians
+    assert reply.body_encrypted == "" and reply.deleted_on is not None
     assert MailboxMessage.objects.filter(
         referral=referral, sender=MailboxMessage.Sender.VISITOR
     ).count() == 1
@@ -262,7 +263,7 @@ def test_forgetting_asks_first_and_deletes_nothing_until_confirmed(client, sent)
     assert Referral.objects.filter(pk=referral.pk).exists()
 
 
-def test_forget_me_deletes_the_referral_its_messages_and_deliveries(client, sent, clinician):
+def test_forget_me_deletes_every_word_its_messages_and_deliveries(client, sent, clinician):
     referral, codename = sent
     services.referral_reply(actor=clinician, referral=referral, body=REPLY)
     write(client, codename, FOLLOW_UP)
@@ -270,7 +271,10 @@ def test_forget_me_deletes_the_referral_its_messages_and_deliveries(client, sent
     response = post(client, codename, "forget_confirmed")
     assert response.status_code == 200
     assert "Everything was deleted" in response.content.decode()
-    assert not Referral.objects.filter(pk=referral.pk).exists()
+    kept = Referral.objects.get(pk=referral.pk)  # a note for the clinicians, nothing more
+    assert kept.forgotten_on is not None
+    assert (kept.message_encrypted, kept.contact_encrypted, kept.key_for_visitor) == ("", "",
+                                                                                      None)
     assert not MailboxMessage.objects.filter(referral_id=referral.pk).exists()
     assert not Outbox.objects.filter(referral_id=referral.pk).exists()
     assert post(client, codename).status_code == 404
@@ -278,7 +282,8 @@ def test_forget_me_deletes_the_referral_its_messages_and_deliveries(client, sent
 
 def test_a_closed_conversation_can_be_read_but_not_answered(client, sent, clinician):
     referral, codename = sent
-    services.referral_set_state(actor=clinician, referral=referral, state=Referral.State.CLOSED)
+    services.referral_set_state(actor=clinician, referral=referral, state=Referral.State.CLOSED,
+                                confirmed=True)
     html = post(client, codename).content.decode()
     assert '<span id="state">Closed</span>' in html
     assert 'value="write"' not in html
@@ -450,11 +455,11 @@ def test_deleting_and_forgetting_from_an_open_mailbox_are_never_limited(client, 
     assert post(client, codename).status_code == 429  # opening again is limited
     deleted = post(client, codename, "delete", message=reply.pk, opened=token)
     assert deleted.status_code == 200
-    assert not MailboxMessage.objects.filter(pk=reply.pk).exists()
+    assert MailboxMessage.objects.get(pk=reply.pk).deleted_on is not None
     assert post(client, codename, "forget", opened=token).status_code == 200
     gone = post(client, codename, "forget_confirmed", opened=token)
     assert gone.status_code == 200
-    assert not Referral.objects.filter(pk=referral.pk).exists()
+    assert Referral.objects.get(pk=referral.pk).forgotten_on is not None
 
 
 def test_an_opened_token_of_another_mailbox_is_a_guess_like_any_other(client, service, settings):

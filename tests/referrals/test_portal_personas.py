@@ -38,21 +38,28 @@ def members_url(organization):
     return f"/staff/portal/organisations/{organization.pk}/members/"
 
 
+def services_url(organization):
+    return f"/staff/portal/organisations/{organization.pk}/services/"
+
+
 def edit_url(service):
     return f"/staff/portal/services/{service.pk}/"
 
 
 GOOD_CHANGE = {
     "status": "active", "intake": "waitlist", "waitlist_weeks": "6",
-    "languages": "fi, sv", "service_areas": "FI", "delivery_modes": ["online", "video"],
+    "languages": ["fi", "sv"], "service_areas": ["FI"], "delivery_modes": ["online", "video"],
 }
 
 
-def test_the_dashboard_lists_only_the_users_own_organisation(client, world):
+def test_the_portal_lists_only_the_users_own_organisation(client, world):
     login_verified(client, world["bea"])
     html = client.get("/staff/portal/").content.decode()
+    assert "Organisation B" in html and "Organisation A" not in html
+    html = client.get(services_url(world["org_b"])).content.decode()
     assert "Service of B" in html
     assert "Service of A" not in html
+    assert client.get(services_url(world["org_a"])).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["aino", "anders"])
@@ -60,7 +67,9 @@ def test_both_clinicians_of_a_can_edit_a_service_of_a(client, world, who):
     login_verified(client, world[who])
     response = client.post(edit_url(world["service_a"]), GOOD_CHANGE)
     assert response.status_code == 302
+    assert response.headers["Location"] == services_url(world["org_a"])
     service = Service.objects.get(pk=world["service_a"].pk)
+    assert service.languages == ["fi", "sv"] and service.service_areas == ["FI"]
     assert (service.intake, service.waitlist_weeks) == ("waitlist", 6)
     assert service.delivery_modes == ["online", "video"]
 
@@ -108,8 +117,10 @@ def test_a_service_change_is_audited_with_what_changed(client, world):
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("languages", "fi, xx", "Not a language code: xx"),
-    ("service_areas", "FI, ZZ-99", "Not a country or region code: ZZ-99"),
+    ("languages", ["fi", "xx"], "Choose languages from the list."),
+    ("languages", [], "Choose at least one language."),
+    ("service_areas", ["FI", "ZZ-99"], "Choose countries and regions from the list."),
+    ("service_areas", [], "Choose at least one country or region."),
     ("waitlist_weeks", "", "Say roughly how many weeks people wait."),
 ])
 def test_bad_codes_get_a_clear_message_and_nothing_changes(client, world, field, value, message):
@@ -132,10 +143,23 @@ def test_an_administrator_who_is_a_member_sees_only_that_organisation(client, wo
     Membership.objects.create(user=admin, organization=world["org_b"])
     login_verified(client, admin)
     html = client.get("/staff/portal/").content.decode()
-    assert "Service of B" in html
-    assert "Service of A" not in html
+    assert "Organisation B" in html and "Organisation A" not in html
+    assert "Service of B" in client.get(services_url(world["org_b"])).content.decode()
 
 
 def test_the_portal_is_never_cached(client, world):
     login_verified(client, world["anders"])
     assert "no-store" in client.get("/staff/portal/").headers["Cache-Control"]
+
+
+def test_languages_and_areas_are_lists_named_in_the_staff_members_language(client, world):
+    login_verified(client, world["anders"])
+    html = client.get(edit_url(world["service_a"]), HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert 'type="text" name="languages"' not in html
+    assert 'type="checkbox" name="languages" value="sv"' in html
+    assert ">ruotsi</label>" in html and ">Swedish</label>" not in html
+    assert 'type="checkbox" name="service_areas" value="FI-18"' in html  # FI's regions
+    assert 'value="SE-AB"' not in html  # not another country's
+    assert ">Ruotsi</label>" in html  # every country
+    chosen = world["service_a"].languages[0]
+    assert html.index(f'name="languages" value="{chosen}"') < html.index('value="ab"')

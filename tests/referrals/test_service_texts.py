@@ -65,7 +65,7 @@ def test_a_clinician_writes_the_statement_per_language_in_the_portal(client, ser
     page = client.get(url).content.decode()
     assert FI_STATEMENT in page  # the form starts with what is there
     form = {"status": "active", "intake": "accepting", "waitlist_weeks": "", "reply_days": "",
-            "languages": "fi, en", "service_areas": "FI", "delivery_modes": ["online"],
+            "languages": ["fi", "en"], "service_areas": ["FI"], "delivery_modes": ["online"],
             "fi-confidentiality": "Uusi lausunto.", "fi-description": "Suomenkielinen kuvaus.",
             "en-confidentiality": EN_STATEMENT,
             "sv-confidentiality": "Vi måste berätta för socialtjänsten om ett barn är i fara."}
@@ -125,7 +125,7 @@ def test_a_clinician_names_the_service_per_language_in_the_portal(client, servic
     sign_in(client, member)
     url = f"/staff/portal/services/{service.pk}/"
     form = {"status": "active", "intake": "accepting", "waitlist_weeks": "", "reply_days": "",
-            "languages": "fi, en", "service_areas": "FI", "delivery_modes": ["online"],
+            "languages": ["fi", "en"], "service_areas": ["FI"], "delivery_modes": ["online"],
             "fi-name": FI_NAME, "fi-confidentiality": FI_STATEMENT,
             "fi-description": "Suomenkielinen kuvaus.", "en-confidentiality": EN_STATEMENT,
             "sv-name": "Konfidentiell chatt"}
