@@ -93,6 +93,15 @@ def may_edit_content(user) -> bool:
     return is_administrator(user) or is_editor(user)
 
 
+def may_delete_content(user, *, published: bool) -> bool:
+    """Deleting a text: an editor deletes a draft no visitor has seen; a text that was ever
+    published, and any revision (`published=True`), only an administrator deletes. Editors
+    withdraw a published text instead (docs/content.md)."""
+    if published:
+        return is_administrator(user)
+    return may_edit_content(user)
+
+
 def may_preview_content(user) -> bool:
     return may_edit_content(user)
 

@@ -2,14 +2,19 @@
 
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.admin import permissions_from
 
-from . import services
+from . import selectors, services
+from .forms import PublishableTextForm
 from .models import (
     Campaign,
     Exercise,
@@ -42,9 +47,11 @@ class PublishableAdmin(EditorsOnly, admin.ModelAdmin):
     where the text is, so it is never something an editor chose that then did not happen."""
 
     preview_kind = ""
+    form = PublishableTextForm
     change_form_template = "admin/content/publishable_change_form.html"
     list_filter = ("language", "status")
-    readonly_fields = ("status", "live_status", "published_at", "preview_link", "revisions")
+    readonly_fields = ("status", "live_status", "translation_state", "published_at",
+                       "preview_link", "revisions")
     actions = ("submit_for_review", "publish", "unpublish")
 
     @admin.display(description=_("visitors see"))
@@ -54,6 +61,33 @@ class PublishableAdmin(EditorsOnly, admin.ModelAdmin):
         if obj.has_unpublished_changes():
             return _("an older published version; this draft has unpublished changes")
         return _("this version")
+
+    @admin.display(description=_("translation"))
+    def translation_state(self, obj):
+        """English is the source; a translation is out of date once the English text it was
+        published beside has changed (content.selectors.is_out_of_date)."""
+        if obj.language == selectors.SOURCE_LANGUAGE:
+            return _("source")
+        if obj.live is None:
+            return _("not published")
+        if selectors.is_out_of_date(obj):
+            return format_html('<span class="new-marker">{}</span>', _("out of date"))
+        return _("current")
+
+    @staticmethod
+    def _translation_context(context, obj):
+        """A translation is edited beside its English source (what visitors read in English
+        now), and says when it is out of date."""
+        if obj is not None and obj.language != selectors.SOURCE_LANGUAGE:
+            source = selectors.source_of(obj)
+            context["translation_source"] = source
+            context["translation_source_fields"] = [
+                (type(source)._meta.get_field(name).verbose_name, source.live.get(name, ""),
+                 name in source.HTML_FIELDS)
+                for name in source.PUBLISHED_FIELDS
+            ] if source is not None else []
+            context["out_of_date"] = selectors.is_out_of_date(obj, source)
+        return context
 
     @admin.display(description=_("preview"))
     def preview_link(self, obj):
@@ -78,14 +112,48 @@ class PublishableAdmin(EditorsOnly, admin.ModelAdmin):
             or "-"
         )
 
+    def has_delete_permission(self, request, obj=None):
+        """A draft nobody has seen, by its editor; a published text (or, from the list, any
+        text) by an administrator only: an editor withdraws it instead."""
+        published = obj is None or obj.live is not None or obj.published_at is not None
+        return roles.may_delete_content(request.user, published=published)
+
     def save_model(self, request, obj, form, change):
+        """Each button does what it says, and the message says what happened: Save keeps a
+        draft (and says whether visitors still see an older version), Publish now publishes,
+        Submit for review waits for review. Django's "changed successfully" is not added."""
         services.text_save(text=obj)
         if "_publish" in request.POST:
             services.text_publish(text=obj, user=request.user)
-            messages.success(request, _("Published. Visitors see it within a minute."))
+            message = _("Published. Visitors see it within a minute.")
         elif "_submit_for_review" in request.POST:
             services.text_submit_for_review(text=obj, publish_at=obj.publish_at)
-            messages.success(request, _("Submitted for review."))
+            message = _("Submitted for review.")
+        elif obj.live is not None and obj.has_unpublished_changes():
+            message = _("Saved as a draft. Visitors still see the published version until you "
+                        "publish this one.")
+        elif obj.live is not None:
+            message = _("Saved. It is the published version, so visitors see no change.")
+        else:
+            message = _("Saved as a draft. Visitors see nothing of it until it is published.")
+        messages.success(request, message)
+        request._text_message = True
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if getattr(request, "_text_message", False) and level == messages.SUCCESS:
+            return  # save_model said what happened
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):
+        """The rich text editor loads its modules through an import map, an inline script:
+        it gets this response's CSP nonce (NONCE in CONTENT_SECURITY_POLICY), so the admin
+        needs no 'unsafe-inline'."""
+        from js_asset import Media
+
+        context = self._translation_context(context, obj)
+        context["media"] = Media.from_media(context["media"], nonce=request.csp_nonce)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description=_("Submit for review (published at 'publish at', if set)"))
     def submit_for_review(self, request, queryset):
@@ -109,14 +177,16 @@ class PublishableAdmin(EditorsOnly, admin.ModelAdmin):
 @admin.register(PathwayText)
 class PathwayTextAdmin(PublishableAdmin):
     preview_kind = "pathway"
-    list_display = ("__str__", "title", "language", "status", "published_at")
+    list_display = ("__str__", "title", "language", "status", "translation_state",
+                    "published_at")
     search_fields = ("title", "pathway__key")
 
 
 @admin.register(StepText)
 class StepTextAdmin(PublishableAdmin):
     preview_kind = "step"
-    list_display = ("__str__", "title", "language", "status", "published_at")
+    list_display = ("__str__", "title", "language", "status", "translation_state",
+                    "published_at")
     list_filter = ("language", "status", "step__pathway")
     search_fields = ("title", "step__key")
 
@@ -127,7 +197,8 @@ class ExerciseTextAdmin(PublishableAdmin):
     preview is the step it belongs to, with this draft in place."""
 
     preview_kind = "exercise"
-    list_display = ("__str__", "question", "language", "status", "published_at")
+    list_display = ("__str__", "question", "language", "status", "translation_state",
+                    "published_at")
     list_filter = ("language", "status", "exercise__step__pathway", "exercise__plan")
     search_fields = ("question", "exercise__key", "exercise__step__key")
 
@@ -145,19 +216,70 @@ class ExerciseAdmin(EditorsOnly, admin.ModelAdmin):
 @admin.register(PageText)
 class PageTextAdmin(PublishableAdmin):
     preview_kind = "page"
-    list_display = ("__str__", "title", "language", "status", "published_at")
+    list_display = ("__str__", "title", "language", "status", "translation_state",
+                    "published_at")
     search_fields = ("title", "page__key")
 
 
 @admin.register(Revision)
 class RevisionAdmin(EditorsOnly, admin.ModelAdmin):
-    list_display = ("__str__", "content_type", "object_id", "created_at", "created_by")
+    """A published version, named by item, language, author and day; its page shows it side
+    by side with the text as it is now, and reverts to it. Revisions are made by publishing
+    and never edited; only an administrator deletes one."""
+
+    list_display = ("__str__", "created_at", "created_by")
     list_filter = ("content_type",)
-    readonly_fields = ("content_type", "object_id", "data", "created_at", "created_by")
+    readonly_fields = ("text_link", "created_at", "created_by", "differences")
+    fields = readonly_fields
     actions = ("revert",)
+    change_form_template = "admin/content/revision_change_form.html"
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: the page shows it and offers to revert
+
+    def has_delete_permission(self, request, obj=None):
+        return roles.may_delete_content(request.user, published=True)
+
+    @admin.display(description=_("text"))
+    def text_link(self, obj):
+        target = obj.target
+        if target is None:
+            return _("(deleted)")
+        url = reverse(f"admin:content_{obj.content_type.model}_change", args=[target.pk])
+        return format_html('<a href="{}">{}</a>', url, target)
+
+    @admin.display(description=_("differences"))
+    def differences(self, obj):
+        target = obj.target
+        if target is None:
+            return "-"
+        fields = selectors.text_differences(type(target), obj.data, target.draft_data())
+        return render_to_string("admin/content/_differences.html", {
+            "fields": fields, "left": _("This revision"), "right": _("The text now (its draft)"),
+        })
+
+    def get_urls(self):
+        revert = self.admin_site.admin_view(self.revert_view)
+        return [path("<int:pk>/revert/", revert, name="content_revision_revert"),
+                *super().get_urls()]
+
+    def revert_view(self, request, pk):
+        """Revert from the revision's own page (POST): the text becomes this version again,
+        published."""
+        revision = get_object_or_404(Revision, pk=pk)
+        if not self.has_view_permission(request, revision):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if revision.target is None:
+            messages.error(request, _("The text of this revision was deleted."))
+            return redirect("admin:content_revision_change", pk)
+        text = services.text_revert(revision=revision, user=request.user)
+        messages.success(request, _("Reverted: the text is this revision again, and published."))
+        return redirect(f"admin:content_{revision.content_type.model}_change", text.pk)
 
     @admin.action(description=_("Revert to this revision (publishes it again)"))
     def revert(self, request, queryset):

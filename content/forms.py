@@ -1,6 +1,8 @@
+import nh3
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .sanitize import sanitize_html
 from .selectors import ExerciseView, SelfCheckView
 
 
@@ -98,3 +100,73 @@ class AnswersForm(forms.Form):
 
     def answers(self) -> list[tuple[ExerciseView, str]]:
         return [(exercise, self.cleaned_data.get(exercise.name, "")) for exercise in self.exercises]
+
+
+TEXT_MAX_LENGTH = 20_000  # characters of cleaned HTML in one body
+
+
+class PublishableTextForm(forms.ModelForm):
+    """The editors' form of a text (content/admin.py): its HTML fields are written in a rich
+    text editor limited to the tags the sanitiser keeps (content/sanitize.py), so nobody types
+    HTML; what is pasted (from Word or a web page) is cleaned by the same sanitiser on save. A
+    field that is empty once cleaned, or longer than TEXT_MAX_LENGTH, is refused beside it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self._meta.model.HTML_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget = rich_text_widget()
+        publish_at = self.fields.get("publish_at")
+        if publish_at is not None and hasattr(publish_at.widget, "widgets"):
+            # The admin's date and time boxes, each named, not only the pair.
+            date, time = publish_at.widget.widgets
+            date.attrs["aria-label"] = _("Publish at: date")
+            time.attrs["aria-label"] = _("Publish at: time")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self._meta.model.HTML_FIELDS:
+            if name not in cleaned:
+                continue
+            value = sanitize_html(cleaned[name])
+            if not nh3.clean(value, tags=set()).strip():
+                self.add_error(name, _("Write the text: once cleaned of formatting, it is "
+                                       "empty."))
+            elif len(value) > TEXT_MAX_LENGTH:
+                self.add_error(name, _(
+                    "This text is too long: at most %(limit)s characters with its "
+                    "formatting, and it has %(length)s. Split it, or shorten it."
+                ) % {"limit": TEXT_MAX_LENGTH, "length": len(value)})
+            else:
+                cleaned[name] = value
+        return cleaned
+
+
+# The editor's tools: exactly what content/sanitize.py keeps (paragraphs, line breaks, bold,
+# italic, headings 2 and 3, lists, quotes, links to http(s), mailto and tel addresses).
+RICH_TEXT_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Heading": {"levels": [2, 3]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HardBreak": True,
+    "Link": {"protocols": ["http", "https", "mailto", "tel"], "enableTarget": False},
+    "History": True,
+}
+
+
+def rich_text_widget():
+    from django_prose_editor.widgets import AdminProseEditorWidget
+
+    class RichTextWidget(AdminProseEditorWidget):
+        """django-prose-editor's admin widget, and static/js/staff-editor.js, which gives the
+        editor its field's name."""
+
+        @property
+        def media(self):
+            return super().media + forms.Media(js=["js/staff-editor.js"])
+
+    return RichTextWidget(config={"extensions": RICH_TEXT_EXTENSIONS}, preset="configurable")

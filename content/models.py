@@ -283,7 +283,18 @@ class Revision(models.Model):
         verbose_name_plural = _("revisions")
 
     def __str__(self):
-        return f"{self.content_type.model} {self.object_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+        """Named by its item and language, who published it and the day: "Step
+        helping/first-step [fi], by anna, 1 Dec 2026"."""
+        from django.utils import formats
+
+        model = self.content_type.model_class()
+        kind = model._meta.verbose_name.capitalize() if model is not None else ""
+        target = self.target
+        name = str(target) if target is not None else _("(deleted)")
+        by = self.created_by.get_username() if self.created_by else _("the schedule")
+        day = formats.date_format(self.created_at, "SHORT_DATE_FORMAT")
+        return _("%(kind)s %(name)s, by %(by)s, %(day)s") % {
+            "kind": kind, "name": name, "by": by, "day": day}
 
 
 class Helpline(models.Model):

@@ -1,9 +1,14 @@
-"""Reads for visitors: only published content, in the visitor's language or else English."""
+"""Reads for visitors: only published content, in the visitor's language or else English; and,
+at the end, the editors' reads: what a revision changed, and translations in step."""
 
+import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import nh3
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
@@ -495,3 +500,152 @@ def preview_get(*, kind: str, pk: int) -> Preview | None:
         next=steps[number] if number < len(steps) else None,
     )
     return Preview("content/step.html", context, text.language)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for editors: what a revision changed, and whether translations keep up with English.
+
+SOURCE_LANGUAGE = "en"  # what every other language translates (docs/content.md)
+_BLOCK_END = re.compile(r"(</(?:p|li|h2|h3|blockquote|ul|ol)>|<br\s*/?>)")
+
+
+def _lines(value) -> list[str]:
+    """A field's text as the lines an editor reads: one per paragraph, list item or heading,
+    without markup."""
+    text = _BLOCK_END.sub(r"\1\n", str(value or ""))
+    return [line for line in (nh3.clean(part, tags=set()).strip() for part in text.split("\n"))
+            if line]
+
+
+@dataclass
+class DiffRow:
+    left: str
+    right: str
+    change: str  # "same", "changed", "removed" (only on the left), "added" (only on the right)
+
+
+@dataclass
+class FieldDiff:
+    name: str
+    label: str
+    rows: list[DiffRow]
+    changed: bool
+
+
+def text_differences(model, before: dict, after: dict) -> list[FieldDiff]:
+    """Each published field of `model` side by side, `before` on the left and `after` on the
+    right, line by line (difflib), with what changed marked."""
+    differences = []
+    for name in model.PUBLISHED_FIELDS:
+        left, right = _lines(before.get(name)), _lines(after.get(name))
+        rows = []
+        matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                rows += [DiffRow(line, line, "same") for line in left[i1:i2]]
+                continue
+            olds, news = left[i1:i2], right[j1:j2]
+            for index in range(max(len(olds), len(news))):
+                old = olds[index] if index < len(olds) else ""
+                new = news[index] if index < len(news) else ""
+                change = "changed" if old and new else ("removed" if old else "added")
+                rows.append(DiffRow(old, new, change))
+        differences.append(FieldDiff(
+            name=name, label=str(model._meta.get_field(name).verbose_name), rows=rows,
+            changed=any(row.change != "same" for row in rows),
+        ))
+    return differences
+
+
+# Each kind of text with a publishing workflow: the field naming its item, and a label.
+TRANSLATED = {
+    PathwayText: ("pathway", _("Pathway")),
+    StepText: ("step", _("Step")),
+    ExerciseText: ("exercise", _("Exercise")),
+    PageText: ("page", _("Page")),
+}
+
+
+def source_of(text):
+    """The published English text a translation translates, or None (English itself, or no
+    English published)."""
+    if text.language == SOURCE_LANGUAGE:
+        return None
+    item_field = TRANSLATED[type(text)][0]
+    return (type(text).objects.published()
+            .filter(**{item_field: getattr(text, f"{item_field}_id")},
+                    language=SOURCE_LANGUAGE).first())
+
+
+def is_out_of_date(text, source=None) -> bool:
+    """A published translation whose English source changed after the translation was last
+    published: the English text visitors read now is not the one it was published beside.
+    Publishing English again without a change leaves it current."""
+    if text.language == SOURCE_LANGUAGE or text.live is None or text.published_at is None:
+        return False
+    source = source if source is not None else source_of(text)
+    if source is None or source.published_at is None or source.published_at <= text.published_at:
+        return False
+    from .models import Revision
+
+    beside = (Revision.objects.filter(content_type=ContentType.objects.get_for_model(source),
+                                      object_id=source.pk,
+                                      created_at__lte=text.published_at)
+              .order_by("-created_at", "-id").first())
+    return beside is None or beside.data != source.live
+
+
+class Translation:
+    MISSING = "missing"
+    OUT_OF_DATE = "out_of_date"
+    CURRENT = "current"
+
+
+@dataclass
+class TranslationRow:
+    kind: str
+    item: object
+    language: str
+    state: str
+    text: object = None  # the text in that language, if there is one (published or not)
+
+
+def translation_status() -> list[TranslationRow]:
+    """Every item with a publishing workflow in every language of the site: missing (nothing
+    published in that language), out of date (is_out_of_date) or current. English is the
+    source: it is missing or current."""
+    rows = []
+    languages = [code for code, _name in settings.LANGUAGES]
+    for model, (item_field, label) in TRANSLATED.items():
+        items = model._meta.get_field(item_field).related_model.objects.all()
+        if model is StepText:
+            items = items.select_related("pathway")
+        if model is ExerciseText:
+            items = items.select_related("step__pathway")
+        texts = {}
+        for text in model.objects.select_related(item_field):
+            texts[(getattr(text, f"{item_field}_id"), text.language)] = text
+        for item in sorted(items, key=str):
+            source = texts.get((item.pk, SOURCE_LANGUAGE))
+            source = source if source is not None and source.live is not None else None
+            for language in languages:
+                text = texts.get((item.pk, language))
+                if text is None or text.live is None:
+                    state = Translation.MISSING
+                elif language != SOURCE_LANGUAGE and source is not None and is_out_of_date(
+                        text, source):
+                    state = Translation.OUT_OF_DATE
+                else:
+                    state = Translation.CURRENT
+                rows.append(TranslationRow(kind=str(label), item=item, language=language,
+                                           state=state, text=text))
+    return rows
+
+
+def translation_summary(rows: list[TranslationRow]) -> dict[str, dict[str, int]]:
+    """Per language: how many are missing, out of date and current."""
+    summary = {code: {Translation.MISSING: 0, Translation.OUT_OF_DATE: 0,
+                      Translation.CURRENT: 0} for code, _name in settings.LANGUAGES}
+    for row in rows:
+        summary[row.language][row.state] += 1
+    return summary

@@ -282,3 +282,23 @@ def preview(request, kind, pk):
         context["form"] = AnswersForm(exercises=context["step"].exercises)
     with translation.override(found.language):
         return render(request, found.template, context)
+
+
+@role_required(roles.may_edit_content)
+@require_safe
+def translations(request):
+    """Translations in step: per language, the texts missing, out of date and current, each
+    linked to the text (or to the list where it is added). Staff only; never cached."""
+    rows = selectors.translation_status()
+    filter_state = request.GET.get("state", "")
+    if filter_state not in (selectors.Translation.MISSING, selectors.Translation.OUT_OF_DATE):
+        filter_state = ""
+    shown = [row for row in rows if row.state != selectors.Translation.CURRENT
+             and (not filter_state or row.state == filter_state)]
+    names = dict(settings.LANGUAGES)
+    summary = [(code, names[code], counts)
+               for code, counts in selectors.translation_summary(rows).items()]
+    return render(request, "content/translations.html", {
+        "summary": summary, "rows": shown, "filter_state": filter_state,
+        "title": translation.gettext("Translations"),
+    })

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prose_editor",  # the editors' rich text editor (its static files)
     "helpportal.apps.HelpportalConfig",
     "accounts.apps.AccountsConfig",
     "content",
@@ -297,12 +298,17 @@ PERMISSIONS_POLICY = (
 )
 
 # Public pages also get `require-trusted-types-for 'script'` (helpportal/csp.py; not /staff/,
-# whose admin uses jQuery). Quick exit's redirect to QUICK_EXIT_URL is a top-level navigation,
-# which no directive here restricts (form-action covers form submissions only).
+# whose admin uses jQuery; the staff area instead allows the rich text editor's style and
+# font). Quick exit's redirect to QUICK_EXIT_URL is a top-level navigation, which no
+# directive here restricts (form-action covers form submissions only).
+from csp.constants import NONCE  # noqa: E402
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'none'"],
-        "script-src": ["'self'"],
+        # NONCE is sent only on a page that used it: the rich text editor's import map in the
+        # admin (content/admin.py); every other page's policy is 'self' alone.
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "form-action": ["'self'"],

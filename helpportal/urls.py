@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/portal/", include("referrals.urls_portal")),
     path("staff/preview/", include("content.urls_staff")),
     path("staff/stats/", include("stats.staff_urls")),
+    path("staff/translations/", include("content.urls_translations")),
 ]
 
 urlpatterns += i18n_patterns(

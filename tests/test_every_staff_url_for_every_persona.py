@@ -64,6 +64,8 @@ NAMED = {
     "portal:referral_state": expect(**POST_ONLY_OF_A),
     "portal:referral_release": expect(**POST_ONLY_OF_A),
     "preview": expect(editor=200, administrator=200),
+    "translation_status": expect(editor=200, administrator=200),
+    "admin:content_revision_revert": expect(editor=405, administrator=405),  # POST only
     "stats:dashboard": expect(**STATISTICS),
     "stats:export": expect(**STATISTICS),
 }
@@ -88,6 +90,10 @@ READ_ONLY = {"accounts.auditentry", "referrals.outbox", "referrals.heldreferral"
              "stats.dailycount"}
 # Revisions are made by publishing; axes' rows by sign-ins (deleting one unlocks an account).
 NO_ADD = {"content.revision", "axes.accesslog", "axes.accessfailurelog", "axes.accessattempt"}
+# A published text (the world's are the seed's, all published) and a revision: deleted by
+# administrators only; editors withdraw (accounts.roles.may_delete_content).
+DELETED_BY_ADMINISTRATORS = {"content.pathwaytext", "content.steptext", "content.exercisetext",
+                             "content.pagetext", "content.revision"}
 ADMIN_SITE = {
     "admin:index": expect(editor=200, administrator=200),
     "admin:login": staff_only(302),
@@ -160,6 +166,8 @@ def admin_rule(name: str) -> dict | None:
     label = model._meta.label_lower
     writable = label not in READ_ONLY and not (kind == "add" and label in NO_ADD)
     allowed = viewers if kind in ("changelist", "change", "history") or writable else set()
+    if kind == "delete" and label in DELETED_BY_ADMINISTRATORS:
+        allowed = allowed & {AD}
     return expect(**{persona: 200 if persona in allowed else 403 for persona in (ED, AD)})
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from helpportal.csp import RICH_TEXT_EDITOR_STYLE
 from proof.public_urls import all_public_paths
 
 pytestmark = pytest.mark.django_db
@@ -58,10 +59,30 @@ def test_the_csp_allows_nothing_unsafe(client):
 
 @pytest.mark.parametrize("path", ["/staff/admin/login/", "/staff/login/"])
 def test_the_staff_area_has_the_same_policy_without_trusted_types(client, path):
-    """The admin's jQuery writes markup from strings, which Trusted Types would refuse."""
+    """The admin's jQuery writes markup from strings, which Trusted Types would refuse; the
+    rich text editor's one <style> element is allowed by its hash and its font from here,
+    never by 'unsafe-inline'."""
     response = client.get(path)
     directives = csp_directives(response.headers["Content-Security-Policy"])
     assert "require-trusted-types-for" not in directives
-    public = dict(EXPECTED_CSP)
-    del public["require-trusted-types-for"]
-    assert directives == public
+    staff = dict(EXPECTED_CSP)
+    del staff["require-trusted-types-for"]
+    staff["style-src"] = f"'self' {RICH_TEXT_EDITOR_STYLE}"
+    staff["font-src"] = "'self'"
+    assert directives == staff
+    assert "unsafe-" not in response.headers["Content-Security-Policy"]
+
+
+def test_only_a_page_with_the_rich_text_editor_sends_a_nonce(client):
+    from content.models import StepText
+    from tests.content.factories import make_staff
+    from tests.staff.factories import sign_in
+
+    sign_in(client, make_staff())
+    text = StepText.objects.first()
+    editor = client.get(f"/staff/admin/content/steptext/{text.pk}/change/")
+    script_src = csp_directives(editor.headers["Content-Security-Policy"])["script-src"]
+    nonce = script_src.split("'nonce-")[1].split("'")[0]
+    assert f'<script type="importmap" nonce="{nonce}">' in editor.content.decode()
+    listing = client.get("/staff/admin/content/steptext/")
+    assert "nonce-" not in listing.headers["Content-Security-Policy"]

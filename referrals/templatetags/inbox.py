@@ -51,6 +51,8 @@ def staff_nav(context) -> dict:
                                    named(_("Staff"))))
     if roles.may_use_admin(user):
         items.append(_item(path, reverse("admin:index"), _("Administration")))
+    if roles.may_edit_content(user):
+        items.append(_item(path, reverse("translation_status"), _("Translations")))
     if roles.may_read_statistics(user):
         items.append(_item(path, reverse("stats:dashboard"), _("Statistics")))
     items.append(_item(path, reverse("staff:account"), _("Your sign-in")))
