@@ -1,6 +1,8 @@
 """The audit log in the admin (read-only), and the base of every admin that audits changes."""
 
 from django.contrib import admin
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
 from . import roles
 from .models import AuditEntry
@@ -94,3 +96,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return roles.may_view_audit_log(request.user)
+
+
+# Passkeys: an administrator removes one a staff member has lost (docs/staff-accounts.md);
+# nobody adds one here: a passkey is made by its owner's device.
+admin.site.register(WebAuthnCredential, WebAuthnCredentialAdmin)

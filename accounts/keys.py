@@ -12,6 +12,7 @@ person's own key lives locked in their session (accounts/keystore.py). Every ref
 KeyRefused with a reason; no half-made key or grant is ever saved.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from helpportal import sealing
@@ -65,6 +66,17 @@ def staff_key_create(*, user, password: str) -> tuple[bytes, str]:
         **_password_wrapped(pair.private, password),
     )
     return pair.private, recovery
+
+
+@transaction.atomic
+def staff_key_first(*, user, password: str) -> tuple[bytes, str]:
+    """The key of a first sign-in, made once even when two first sign-ins race: the user's
+    row is locked, and a key another made meanwhile is opened instead (with no recovery key
+    to show: the other sign-in shows it)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if StaffKey.objects.filter(user=user).exists():
+        return staff_key_open(user=user, password=password), ""
+    return staff_key_create(user=user, password=password)
 
 
 def staff_key_open(*, user, password: str) -> bytes:

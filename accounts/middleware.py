@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from . import keystore
+from .passkeys import has_passkey
 
 LOGIN_AT = "staff_login_at"
 LAST_SEEN = "staff_last_seen"
@@ -27,7 +28,17 @@ LAST_SEEN_RESOLUTION = 60
 
 # Paths an authenticated session may reach before its second factor: the sign-in steps.
 UNVERIFIED_VIEWS = ("staff:login", "staff:logout", "staff:verify", "staff:enrol",
-                    "admin:login", "admin:logout")
+                    "admin:login", "admin:logout",
+                    # a passkey as the second step (accounts/urls_passkeys.py)
+                    "otp_webauthn:credential-authentication-begin",
+                    "otp_webauthn:credential-authentication-complete",
+                    "otp_webauthn:js-i18n-catalog")
+# Paths a verified session without a passkey may reach when STAFF_PASSKEY_REQUIRED: the
+# account page, where one is added, and what adding one asks for.
+PASSKEY_SETUP_VIEWS = ("staff:account", "staff:recovery_key", "staff:key",
+                       "otp_webauthn:credential-registration-begin",
+                       "otp_webauthn:credential-registration-complete",
+                       "otp_webauthn:js-i18n-catalog", "staff:passkey_rename")
 
 
 def is_staff_path(path: str) -> bool:
@@ -106,7 +117,22 @@ class SecondFactorRequiredMiddleware:
             next_path = request.get_full_path() if request.method in ("GET", "HEAD") else ""
             url = reverse("staff:verify")
             return redirect(f"{url}?{urlencode({'next': next_path})}" if next_path else url)
+        if (
+            settings.STAFF_PASSKEY_REQUIRED
+            and is_staff_path(request.path)
+            and request.path not in self.open_paths() | self.setup_paths()
+            and request.user.is_authenticated
+            and not has_passkey(request.user)
+        ):
+            messages.warning(request, _("A passkey is required for every staff account. Add "
+                                        "one here before you go on."))
+            return redirect("staff:account")
         return self.get_response(request)
+
+    def setup_paths(self) -> frozenset[str]:
+        if getattr(self, "_setup_paths", None) is None:
+            self._setup_paths = frozenset(reverse(name) for name in PASSKEY_SETUP_VIEWS)
+        return self._setup_paths
 
 
 class StaffKeyCookieMiddleware:

@@ -159,3 +159,30 @@ def audit_purge(*, now=None, dry_run: bool = False) -> int:
         return old.count()
     deleted, _ = old.delete()
     return deleted
+
+
+# Passkeys (accounts/passkeys.py): named and removed by their owner, each change audited.
+
+PASSKEY_NAME_MAX = 64
+
+
+@transaction.atomic
+def passkey_rename(*, user, pk: int, name: str) -> bool:
+    from .passkeys import passkeys_of
+
+    name = name.strip()[:PASSKEY_NAME_MAX]
+    renamed = bool(name) and passkeys_of(user).filter(pk=pk).update(name=name) == 1
+    if renamed:
+        audit_record(actor=user, action="passkey.rename", detail={"passkey": pk})
+    return renamed
+
+
+@transaction.atomic
+def passkey_remove(*, user, pk: int) -> bool:
+    """Remove one of the user's passkeys: from now on it signs nobody in."""
+    from .passkeys import passkeys_of
+
+    removed, _ = passkeys_of(user).filter(pk=pk).delete()
+    if removed:
+        audit_record(actor=user, action="passkey.remove", detail={"passkey": pk})
+    return bool(removed)

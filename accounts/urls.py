@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_passkeys
 
 app_name = "staff"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("account/recovery-key/", views.recovery_key_view, name="recovery_key"),
     path("account/key/", views.key_view, name="key"),
     path("account/backup-codes/", views.backup_codes_view, name="backup_codes"),
+    path("account/passkeys/rename/", views_passkeys.passkey_rename_view, name="passkey_rename"),
+    path("account/passkeys/remove/", views_passkeys.passkey_remove_view, name="passkey_remove"),
 ]

@@ -36,6 +36,7 @@ from .keystore import (
     keystore_recovery_key_take,
     keystore_recovery_key_waiting,
 )
+from .passkeys import has_passkey, passkeys_of
 from .services import (
     backup_codes_create,
     backup_codes_left,
@@ -92,7 +93,7 @@ def staff_key_at_sign_in(request, user, password: str) -> None:
         if refused.reason != "no-key":
             keystore_mark_lost(request)
             return
-        private, recovery = keys.staff_key_create(user=user, password=password)
+        private, recovery = keys.staff_key_first(user=user, password=password)
         keystore_put(request, private, recovery_key=recovery)
 
 
@@ -176,8 +177,13 @@ def verify_view(request):
         return redirect(destination(user, next_value))
     if totp_device_confirmed(user) is None:
         return redirect(with_next("staff:enrol", next_value))
+    passkey_only = settings.STAFF_PASSKEY_REQUIRED and has_passkey(user)
     form = VerifyForm(data=request.POST if request.method == "POST" else None)
-    if form.is_valid():
+    if passkey_only and form.is_bound:
+        # Administrators require a passkey: a code no longer completes this sign-in.
+        form.is_valid()
+        form.add_error("code", _("A passkey is required for this account: sign in with it."))
+    elif form.is_valid():
         device = second_factor_match(user=user, code=form.cleaned_data["code"])
         if device is not None:
             django_otp.login(request, device)
@@ -203,7 +209,8 @@ def verify_view(request):
     return render(
         request,
         "staff/verify.html",
-        {"form": form, "next": next_value, "title": _("Second step: enter your code")},
+        {"form": form, "next": next_value, "title": _("Second step: enter your code"),
+         "passkeys": has_passkey(user), "passkey_only": passkey_only},
     )
 
 
@@ -331,6 +338,8 @@ def account_view(request):
             "device": totp_device_confirmed(user),
             "codes_left": backup_codes_left(user),
             "may_use_admin": roles.may_use_admin(user),
+            "passkeys": list(passkeys_of(user)),
+            "passkey_required": settings.STAFF_PASSKEY_REQUIRED,
         },
     )
 

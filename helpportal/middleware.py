@@ -49,6 +49,15 @@ class PrivacyMiddleware:
         return self.get_response(request)
 
 
+def permissions_policy(path: str) -> str:
+    """Every feature off; on staff pages, passkeys (WebAuthn) for this site itself."""
+    if path.startswith(settings.STAFF_PATH_PREFIXES):
+        return settings.PERMISSIONS_POLICY.replace(
+            "publickey-credentials-get=()",
+            "publickey-credentials-get=(self), publickey-credentials-create=(self)")
+    return settings.PERMISSIONS_POLICY
+
+
 class SecurityHeadersMiddleware:
     """Headers Django's SecurityMiddleware does not set, and a no-store default.
 
@@ -61,7 +70,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        response.headers.setdefault("Permissions-Policy", permissions_policy(request.path_info))
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if "Cache-Control" not in response.headers or response.cookies:
             if "Cache-Control" in response.headers:

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_prose_editor",  # the editors' rich text editor (its static files)
+    "django_otp_webauthn",  # passkeys, a second factor (accounts/passkeys.py)
     "helpportal.apps.HelpportalConfig",
     "accounts.apps.AccountsConfig",
     "content",
@@ -400,6 +401,22 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 OTP_TOTP_ISSUER = SITE_NAME
+# Passkeys (WebAuthn) as a second factor beside the app and backup codes (accounts/passkeys.py;
+# docs/staff-accounts.md). Never passwordless: the password unwraps the staff member's key.
+# The relying party is the host the request came to, unless WEBAUTHN_RP_ID names one (the
+# site's domain, for example helpportal.example); the origins a ceremony may come from are
+# this site's own, unless WEBAUTHN_ORIGINS lists them. STAFF_PASSKEY_REQUIRED: every staff
+# member must sign in with a passkey (one without adds one before anything else).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PasskeyHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_RP_NAME = SITE_NAME
+# The allowed origins are decided per request by PasskeyHelper.get_allowed_origins (this
+# site's own, or WEBAUTHN_ORIGINS), which the library's check of a static list cannot see.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
+WEBAUTHN_RP_ID = envstr("WEBAUTHN_RP_ID", "")
+WEBAUTHN_ORIGINS = envlist("WEBAUTHN_ORIGINS")
+STAFF_PASSKEY_REQUIRED = envbool("STAFF_PASSKEY_REQUIRED", False)
 # The admin never shows a device's key or QR code; a person sets up their own app.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Staff sessions: signed out after 30 minutes without a request to a staff page, and 12 hours

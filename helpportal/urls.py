@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/hsds/", include("directory.urls_api")),
     path("api/stats/", include("stats.api_urls")),
     path("staff/", include("accounts.urls")),
+    path("staff/passkeys/", include("accounts.urls_passkeys")),
     path("staff/admin/", admin.site.urls),
     path("staff/portal/", include("referrals.urls_portal")),
     path("staff/preview/", include("content.urls_staff")),

@@ -48,6 +48,15 @@ NAMED = {
     "staff:enrol": staff_only(302),
     "staff:account": staff_only(200),
     "staff:backup_codes": staff_only(405),
+    "staff:passkey_rename": staff_only(405),
+    "staff:passkey_remove": staff_only(405),
+    # django-otp-webauthn's ceremonies take POST only (JSON), and none without a sign-in
+    # (403: no passwordless sign-in, no registration); its script catalogue is public.
+    "otp_webauthn:credential-registration-begin": staff_only(405, visitor=403),
+    "otp_webauthn:credential-registration-complete": staff_only(405, visitor=403),
+    "otp_webauthn:credential-authentication-begin": staff_only(405, visitor=403),
+    "otp_webauthn:credential-authentication-complete": staff_only(405, visitor=403),
+    "otp_webauthn:js-i18n-catalog": everyone(200),
     "staff:recovery_key": staff_only(302),  # shown once, right after the sign-in that made it
     "staff:key": staff_only(302),  # only when the password no longer opens the key
     "portal:dashboard": expect(**OF_A, clinician_b=200),
@@ -85,11 +94,13 @@ ADMIN_MODELS = {
     "axes": ADMINISTRATORS,
     "otp_totp": ADMINISTRATORS,
     "otp_static": ADMINISTRATORS,
+    "django_otp_webauthn": ADMINISTRATORS,  # an administrator removes a lost passkey
 }
 READ_ONLY = {"accounts.auditentry", "referrals.outbox", "referrals.heldreferral",
              "stats.dailycount"}
 # Revisions are made by publishing; axes' rows by sign-ins (deleting one unlocks an account).
-NO_ADD = {"content.revision", "axes.accesslog", "axes.accessfailurelog", "axes.accessattempt"}
+NO_ADD = {"content.revision", "axes.accesslog", "axes.accessfailurelog", "axes.accessattempt",
+          "django_otp_webauthn.webauthncredential"}  # a passkey is made by its owner's device
 # A published text (the world's are the seed's, all published) and a revision: deleted by
 # administrators only; editors withdraw (accounts.roles.may_delete_content).
 DELETED_BY_ADMINISTRATORS = {"content.pathwaytext", "content.steptext", "content.exercisetext",
@@ -229,6 +240,13 @@ def _admin_object(model, world):
                                                  ip_address=client_address("ab" * 16),
                                                  user_agent="", path_info="/staff/login/",
                                                  **extra)
+        if label == "django_otp_webauthn.webauthncredential":  # a passkey of the administrator's
+            import os
+
+            return model._default_manager.create(
+                user=world.users["administrator"], name="Phone", confirmed=True,
+                credential_id=os.urandom(32), public_key=os.urandom(77), sign_count=0,
+                aaguid="00000000-0000-0000-0000-000000000000")
         raise AssertionError(f"no {label} to open in the admin")
     return obj
 

@@ -69,6 +69,7 @@ def test_the_staff_area_has_the_same_policy_without_trusted_types(client, path):
     del staff["require-trusted-types-for"]
     staff["style-src"] = f"'self' {RICH_TEXT_EDITOR_STYLE}"
     staff["font-src"] = "'self'"
+    staff["connect-src"] = "'self'"
     assert directives == staff
     assert "unsafe-" not in response.headers["Content-Security-Policy"]
 

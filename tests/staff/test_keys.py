@@ -231,3 +231,26 @@ def test_changing_ones_own_password_wraps_the_key_again(client):
         "new_password2": "a brand new password 2026"})
     assert response.status_code == 302
     assert keys.staff_key_open(user=user, password="a brand new password 2026") == private
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_first_sign_ins_at_the_same_moment_make_one_key_and_no_error():
+    """Found by the proof's fuzzing: two first sign-ins raced to make the key (a 500)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    make_user("twice", key=False)
+
+    def first_sign_in(_):
+        try:
+            return password_step(Client(), "twice").status_code
+        finally:
+            connection.close()  # this thread's connection
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(first_sign_in, range(4)))
+    assert answers == [302, 302, 302, 302]
+    assert StaffKey.objects.filter(user__username="twice").count() == 1
