@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from js_asset import Media
 
 from accounts import roles
 from accounts.admin import permissions_from
@@ -149,8 +150,6 @@ class PublishableAdmin(EditorsOnly, admin.ModelAdmin):
         """The rich text editor loads its modules through an import map, an inline script:
         it gets this response's CSP nonce (NONCE in CONTENT_SECURITY_POLICY), so the admin
         needs no 'unsafe-inline'."""
-        from js_asset import Media
-
         context = self._translation_context(context, obj)
         context["media"] = Media.from_media(context["media"], nonce=request.csp_nonce)
         return super().render_change_form(request, context, add, change, form_url, obj)

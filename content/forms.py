@@ -1,6 +1,7 @@
 import nh3
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_prose_editor.widgets import AdminProseEditorWidget
 
 from .sanitize import sanitize_html
 from .selectors import ExerciseView, SelfCheckView
@@ -158,15 +159,14 @@ RICH_TEXT_EXTENSIONS = {
 }
 
 
-def rich_text_widget():
-    from django_prose_editor.widgets import AdminProseEditorWidget
+class RichTextWidget(AdminProseEditorWidget):
+    """django-prose-editor's admin widget, and static/js/staff-editor.js, which gives the
+    editor its field's name."""
 
-    class RichTextWidget(AdminProseEditorWidget):
-        """django-prose-editor's admin widget, and static/js/staff-editor.js, which gives the
-        editor its field's name."""
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/staff-editor.js"])
 
-        @property
-        def media(self):
-            return super().media + forms.Media(js=["js/staff-editor.js"])
 
+def rich_text_widget() -> RichTextWidget:
     return RichTextWidget(config={"extensions": RICH_TEXT_EXTENSIONS}, preset="configurable")

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from helpportal.vocabulary import Audience
@@ -285,8 +285,6 @@ class Revision(models.Model):
     def __str__(self):
         """Named by its item and language, who published it and the day: "Step
         helping/first-step [fi], by anna, 1 Dec 2026"."""
-        from django.utils import formats
-
         model = self.content_type.model_class()
         kind = model._meta.verbose_name.capitalize() if model is not None else ""
         target = self.target

@@ -24,13 +24,20 @@ def _new_badge(count: dict) -> str:
     return str(total) if total else ""
 
 
+def _signed_in(context):
+    """The request's user if they have signed in with both steps, else None."""
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return None
+    return user
+
+
 @register.inclusion_tag("staff/_nav.html", takes_context=True)
 def staff_nav(context) -> dict:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_verified():
+    user = _signed_in(context)
+    if user is None:
         return {"show": False}
-    path = request.path
+    path = context["request"].path
     items = []
     ids = roles.organization_ids_for(user)
     if ids:
@@ -56,15 +63,12 @@ def staff_nav(context) -> dict:
     if roles.may_read_statistics(user):
         items.append(_item(path, reverse("stats:dashboard"), _("Statistics")))
     items.append(_item(path, reverse("staff:account"), _("Your sign-in")))
-    return {"show": True, "items": items, "home": reverse(roles.landing_view_name(user)),
-            "username": user.get_username(), "csrf_token": context.get("csrf_token")}
+    return {"show": True, "items": items, "username": user.get_username(),
+            "csrf_token": context.get("csrf_token")}
 
 
 @register.simple_tag(takes_context=True)
 def staff_home(context) -> str:
     """Where the staff header's name leads: the user's own landing page, else the sign-in."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_verified():
-        return reverse("staff:login")
-    return reverse(roles.landing_view_name(user))
+    user = _signed_in(context)
+    return reverse(roles.landing_view_name(user) if user else "staff:login")
